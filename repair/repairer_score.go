@@ -1,0 +1,446 @@
+package repair
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/autonomos/autonomos/drift"
+)
+
+// repProfile is what the repairer knows about one field's values.
+type repProfile struct {
+	field    drift.Field
+	nonNull  int
+	nulls    int
+	distinct []string           // distinct normalized non-null values (primary keys)
+	valKeys  [][]string         // per distinct value, all its keys
+	keys     map[string]int     // every key of every value -> index into distinct
+	weight   map[string]float64 // primary key -> specificity in [0, 1]
+	shapes   map[string]bool    // coarse character-class shapes
+	kind     string             // "numeric", "time", "bool", "text", "" when no values
+	minLen   int                // bounds of rune lengths
+	maxLen   int                //
+	minNum   float64            // bounds of numeric values (kind numeric)
+	maxNum   float64            //
+	nullAt   []bool             // per sample position
+	posKeys  []map[string]bool  // per sample position, the keys of the value
+}
+
+var repCommonValues = map[string]bool{
+	"0": true, "1": true, "-1": true, "true": true, "false": true, "yes": true, "no": true,
+	"y": true, "n": true, "t": true, "f": true, "null": true, "none": true, "n/a": true, "na": true,
+	"-": true, "unknown": true, "other": true,
+}
+
+var repTimeLayouts = []string{
+	time.RFC3339Nano, "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700", "2006-01-02T15:04:05",
+	"2006-01-02 15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04", "2006-01-02",
+	"01/02/2006", "01/02/2006 15:04", "01/02/2006 15:04:05", "02.01.2006", "2006/01/02", "20060102T150405Z",
+	time.RFC1123, time.RFC1123Z,
+}
+
+func repIsNull(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "null", "nil", "none", "n/a", "\\n":
+		return true
+	}
+	return false
+}
+
+// repValueKeys returns the comparison keys of one raw value: its primary
+// key first (what it most likely is), then alternative readings (an
+// integer that is also a plausible Unix time, a midnight timestamp that is
+// also a date).
+func repValueKeys(raw string) (keys []string, kind string) {
+	s := strings.TrimSpace(raw)
+	low := strings.ToLower(s)
+	switch low {
+	case "true", "false", "yes", "no", "t", "f", "y", "n":
+		b := low == "true" || low == "yes" || low == "t" || low == "y"
+		return []string{"b:" + strconv.FormatBool(b)}, "bool"
+	}
+	clean := strings.NewReplacer(",", "", "$", "", "€", "", "£", "").Replace(s)
+	if f, err := strconv.ParseFloat(clean, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && repLooksNumeric(clean) {
+		keys = append(keys, "n:"+strconv.FormatFloat(f, 'g', -1, 64))
+		if f == math.Trunc(f) && !strings.Contains(clean, ".") {
+			switch {
+			case f >= 1e9 && f < 4e9: // Unix seconds, 2001..2096
+				keys = append(keys, repTimeKeys(time.Unix(int64(f), 0))...)
+			case f >= 1e12 && f < 4e12: // Unix milliseconds
+				keys = append(keys, repTimeKeys(time.UnixMilli(int64(f)))...)
+			}
+		}
+		return keys, "numeric"
+	}
+	for _, layout := range repTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return repTimeKeys(t), "time"
+		}
+	}
+	return []string{"s:" + low}, "text"
+}
+
+func repLooksNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(unicode.IsDigit(r) || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E') {
+			return false
+		}
+	}
+	// Leading zeros mark codes ("00123"), not numbers.
+	t := strings.TrimLeft(s, "+-")
+	return !(len(t) > 1 && t[0] == '0' && t[1] != '.')
+}
+
+func repTimeKeys(t time.Time) []string {
+	u := t.UTC()
+	keys := []string{"t:" + u.Format(time.RFC3339)}
+	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
+		keys = append(keys, "d:"+u.Format("2006-01-02"))
+	}
+	return keys
+}
+
+// repSpecificity says how much a shared value proves: a long, unusual
+// value shared by two fields is strong evidence, "0" or "true" is none.
+func repSpecificity(raw string) float64 {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if repCommonValues[s] {
+		return 0
+	}
+	n := utf8.RuneCountInString(s)
+	return math.Min(1, float64(n-1)/5)
+}
+
+func repShape(s string) string {
+	var b strings.Builder
+	var last rune
+	for _, r := range s {
+		c := r
+		switch {
+		case unicode.IsLetter(r):
+			c = 'a'
+		case unicode.IsDigit(r):
+			c = '9'
+		case unicode.IsSpace(r):
+			c = ' '
+		}
+		if c != last {
+			b.WriteRune(c)
+			last = c
+		}
+	}
+	return b.String()
+}
+
+func newRepProfile(f drift.Field) *repProfile {
+	p := &repProfile{field: f, keys: map[string]int{}, weight: map[string]float64{}, shapes: map[string]bool{}}
+	kinds := map[string]int{}
+	p.minNum, p.maxNum = math.Inf(1), math.Inf(-1)
+	for _, raw := range f.Samples {
+		if repIsNull(raw) {
+			p.nulls++
+			p.nullAt = append(p.nullAt, true)
+			p.posKeys = append(p.posKeys, nil)
+			continue
+		}
+		p.nonNull++
+		p.nullAt = append(p.nullAt, false)
+		keys, kind := repValueKeys(raw)
+		kinds[kind]++
+		pk := map[string]bool{}
+		for _, k := range keys {
+			pk[k] = true
+		}
+		p.posKeys = append(p.posKeys, pk)
+		if _, seen := p.keys[keys[0]]; !seen {
+			idx := len(p.distinct)
+			p.distinct = append(p.distinct, keys[0])
+			p.valKeys = append(p.valKeys, keys)
+			p.weight[keys[0]] = repSpecificity(raw)
+			for _, k := range keys {
+				if _, ok := p.keys[k]; !ok {
+					p.keys[k] = idx
+				}
+			}
+		}
+		s := strings.TrimSpace(raw)
+		n := utf8.RuneCountInString(s)
+		if p.nonNull == 1 || n < p.minLen {
+			p.minLen = n
+		}
+		if n > p.maxLen {
+			p.maxLen = n
+		}
+		p.shapes[repShape(s)] = true
+		if kind == "numeric" {
+			v, _ := strconv.ParseFloat(strings.TrimPrefix(keys[0], "n:"), 64)
+			p.minNum, p.maxNum = math.Min(p.minNum, v), math.Max(p.maxNum, v)
+		}
+	}
+	best := 0
+	for k, c := range kinds {
+		if c > best || (c == best && k < p.kind) {
+			p.kind, best = k, c
+		}
+	}
+	return p
+}
+
+// repAlignment estimates whether two snapshots sampled the same records:
+// the share of fields present in both, with values in either, whose
+// normalized samples agree. It is -1 when no field allows the test.
+func repAlignment(before, after drift.Schema) float64 {
+	n, same := 0, 0
+	for _, bf := range before.Fields {
+		af, ok := after.Field(bf.Name)
+		if !ok {
+			continue
+		}
+		bp, ap := newRepProfile(bf), newRepProfile(af)
+		if bp.nonNull == 0 && ap.nonNull == 0 {
+			continue
+		}
+		n++
+		if shared, _ := repShared(bp, ap); shared == len(bp.distinct) && shared == len(ap.distinct) {
+			same++
+		}
+	}
+	if n == 0 {
+		return -1
+	}
+	return float64(same) / float64(n)
+}
+
+// repShared counts the distinct values of a found among b's (by any key)
+// and sums their specificity.
+func repShared(a, b *repProfile) (int, float64) {
+	n, w := 0, 0.0
+	for i, v := range a.distinct {
+		hit := false
+		for _, k := range a.valKeys[i] {
+			if _, ok := b.keys[k]; ok {
+				hit = true
+				break
+			}
+		}
+		if hit {
+			n++
+			w += a.weight[v]
+		}
+	}
+	return n, w
+}
+
+// repDistribution compares two fields' value distributions in [0, 1]:
+// value kind, character shapes, length ranges, numeric ranges (in orders
+// of magnitude) and null ratios. It is -1 when either has no values.
+func repDistribution(a, b *repProfile) float64 {
+	if a.nonNull == 0 || b.nonNull == 0 {
+		return -1
+	}
+	var sum, n float64
+	add := func(x, w float64) { sum += x * w; n += w }
+	if a.kind == b.kind {
+		add(1, 2)
+	} else if (a.kind == "numeric" && b.kind == "time") || (a.kind == "time" && b.kind == "numeric") {
+		add(0.4, 2)
+	} else {
+		add(0, 2)
+	}
+	inter := 0
+	for s := range a.shapes {
+		if b.shapes[s] {
+			inter++
+		}
+	}
+	add(float64(inter)/float64(len(a.shapes)+len(b.shapes)-inter), 1)
+	add(repRangeOverlap(float64(a.minLen), float64(a.maxLen)+1, float64(b.minLen), float64(b.maxLen)+1), 1)
+	if a.kind == "numeric" && b.kind == "numeric" {
+		la, ha := repMag(a.minNum), repMag(a.maxNum)
+		lb, hb := repMag(b.minNum), repMag(b.maxNum)
+		add(repRangeOverlap(math.Min(la, ha), math.Max(la, ha)+1, math.Min(lb, hb), math.Max(lb, hb)+1), 1.5)
+	}
+	na := float64(a.nulls) / float64(a.nulls+a.nonNull)
+	nb := float64(b.nulls) / float64(b.nulls+b.nonNull)
+	add(1-math.Abs(na-nb), 0.5)
+	return sum / n
+}
+
+// repMag maps a number to a signed order of magnitude.
+func repMag(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return math.Copysign(math.Log10(math.Abs(x)+1), x)
+}
+
+func repRangeOverlap(a0, a1, b0, b1 float64) float64 {
+	lo, hi := math.Max(a0, b0), math.Min(a1, b1)
+	if hi <= lo {
+		return 0
+	}
+	return (hi - lo) / (math.Max(a1, b1) - math.Min(a0, b0))
+}
+
+// repTypeRelation classifies a change of declared type.
+func repTypeRelation(from, to drift.FieldType) string {
+	if from == to || from == "" || to == "" {
+		return "same"
+	}
+	switch {
+	case from == drift.TypeInteger && to == drift.TypeNumber,
+		from == drift.TypeDate && to == drift.TypeTimestamp,
+		to == drift.TypeString && from != drift.TypeObject && from != drift.TypeArray:
+		return "widening"
+	case from == drift.TypeString || from == drift.TypeNumber && to == drift.TypeInteger,
+		from == drift.TypeTimestamp && to == drift.TypeDate,
+		(from == drift.TypeInteger || from == drift.TypeNumber) && (to == drift.TypeTimestamp || to == drift.TypeDate),
+		(to == drift.TypeInteger || to == drift.TypeNumber) && (from == drift.TypeTimestamp || from == drift.TypeDate):
+		return "conversion"
+	}
+	return "incompatible"
+}
+
+// repPair is the score of one added field as the replacement of one gone
+// field.
+type repPair struct {
+	p              float64 // stand-alone probability
+	nameSim        float64
+	valueConfirmed bool
+	evidence       []string
+}
+
+// repScore combines the evidence as a sum of log-odds. The weights were
+// set by reasoning about what each piece of evidence proves, then checked
+// on drift cases (see repair/testdata/drift).
+func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repPair {
+	var ps repPair
+	z := -2.0 // prior: most (gone, added) pairs are not renames
+	alignW := math.Max(0, align)
+
+	// Values.
+	shared, spec := repShared(g, a)
+	switch {
+	case g.nonNull > 0 && a.nonNull > 0 && shared > 0:
+		c := float64(shared) / float64(min(len(g.distinct), len(a.distinct)))
+		strength := math.Min(1, spec/2)
+		z += 2.5*c + 1.5*strength*c
+		if c == 1 {
+			z += alignW
+		} else {
+			z -= 2 * alignW * (1 - c)
+		}
+		ps.valueConfirmed = c >= 0.99 && spec >= 0.5
+		ps.evidence = append(ps.evidence, fmt.Sprintf("values: %d of %d distinct samples shared (specificity %.1f)", shared, min(len(g.distinct), len(a.distinct)), spec))
+	case g.nonNull > 0 || a.nonNull > 0:
+		// Values on at least one side and none shared.
+		if pos := repPositionsDisagree(g, a); pos {
+			z -= 3.5 * alignW
+		}
+		if d := repDistribution(g, a); d >= 0 {
+			z += (1 - alignW) * 2 * (d - 0.5)
+			ps.evidence = append(ps.evidence, fmt.Sprintf("values: none shared; distribution similarity %.2f", d))
+		} else {
+			ps.evidence = append(ps.evidence, "values: none shared")
+		}
+	default:
+		ps.evidence = append(ps.evidence, "values: no samples on either side")
+	}
+
+	// Declared type.
+	switch rel := repTypeRelation(g.field.Type, a.field.Type); rel {
+	case "same":
+		z += 0.7
+	case "widening":
+		z += 0.2
+		ps.evidence = append(ps.evidence, fmt.Sprintf("type: %s widened to %s", g.field.Type, a.field.Type))
+	case "conversion":
+		if !ps.valueConfirmed {
+			z -= 0.3
+		}
+		ps.evidence = append(ps.evidence, fmt.Sprintf("type: %s converted to %s", g.field.Type, a.field.Type))
+	default:
+		z -= 3
+		ps.evidence = append(ps.evidence, fmt.Sprintf("type: %s and %s are incompatible", g.field.Type, a.field.Type))
+	}
+
+	// Names.
+	ps.nameSim = r.cfg.NameSimilarity(g.field.Name, a.field.Name)
+	z += 4 * (ps.nameSim - 0.35)
+	ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q ~ %q similarity %.2f", g.field.Name, a.field.Name, ps.nameSim))
+	if target != "" {
+		if h := repTargetHint(a.field.Name, target); h > 0 {
+			z += 2 * h
+			ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q fits target %s (%.2f)", a.field.Name, target, h))
+		}
+	}
+	ps.p = repSigmoid(z)
+	return ps
+}
+
+// repPositionsDisagree reports whether a non-null value of one field sits
+// at a position where the other's is null or different. With aligned
+// snapshots that is evidence against the pairing.
+func repPositionsDisagree(g, a *repProfile) bool {
+	n := min(len(g.nullAt), len(a.nullAt))
+	for i := 0; i < n; i++ {
+		if g.nullAt[i] && a.nullAt[i] {
+			continue
+		}
+		if g.nullAt[i] != a.nullAt[i] {
+			return true
+		}
+		match := false
+		for k := range g.posKeys[i] {
+			if a.posKeys[i][k] {
+				match = true
+				break
+			}
+		}
+		if !match {
+			return true
+		}
+	}
+	return false
+}
+
+// repAssign pairs gone fields (rows) with added fields (columns) one to
+// one, best pairs first, ignoring pairs scored below minScore. It returns,
+// per row, the chosen column or -1.
+func repAssign(scores [][]repPair, minScore float64) []int {
+	type cell struct {
+		i, j int
+		p    float64
+	}
+	var cells []cell
+	for i := range scores {
+		for j := range scores[i] {
+			if scores[i][j].p >= minScore {
+				cells = append(cells, cell{i, j, scores[i][j].p})
+			}
+		}
+	}
+	sort.SliceStable(cells, func(x, y int) bool { return cells[x].p > cells[y].p })
+	out := make([]int, len(scores))
+	for i := range out {
+		out[i] = -1
+	}
+	usedCol := map[int]bool{}
+	for _, c := range cells {
+		if out[c.i] >= 0 || usedCol[c.j] {
+			continue
+		}
+		out[c.i] = c.j
+		usedCol[c.j] = true
+	}
+	return out
+}
