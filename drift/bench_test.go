@@ -1,0 +1,31 @@
+package drift
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchValues is a mix of the shapes real columns hold.
+var benchValues = []string{
+	"jane.doe@example.com", "415-555-0132", "https://example.com/pricing",
+	"example.com", "2024-01-31", "2025-03-04T10:15:00+05:30", "1700000000",
+	"USD", "Germany", "0015g00000XyZaBAAV", "0.25", "42", "true", "$1,200.50",
+	"Acme Corp", "", "cus_NffrFeUfNV2Hib", "85000.5", "DE", "(512) 555 0199",
+}
+
+func BenchmarkProfile(b *testing.B) {
+	values := make([]string, 0, 1000)
+	for i := range 1000 {
+		v := benchValues[i%len(benchValues)]
+		if i%3 == 0 && v != "" {
+			v = fmt.Sprint(v, i%7) // some distinct values
+		}
+		values = append(values, v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = Profile(values)
+	}
+	b.ReportMetric(float64(b.N)*float64(len(values))/b.Elapsed().Seconds(), "values/s")
+}
