@@ -17,6 +17,9 @@ var (
 	// user of any tenant (emails are unique across all tenants, ignoring
 	// case).
 	ErrEmailTaken = errors.New("authn: email already registered")
+	// ErrTenantExists is returned by [Store.CreateTenant] when a tenant
+	// with the same id exists already.
+	ErrTenantExists = errors.New("authn: tenant already exists")
 	// ErrHashChanged is returned by [Store.UpdatePasswordHash] when the
 	// stored hash is no longer the one the caller read (a concurrent
 	// password change won).

@@ -294,6 +294,13 @@ func (s *Service) EnsureDevUser(ctx context.Context) error {
 	err = s.store.CreateTenant(ctx,
 		Tenant{ID: DevTenantID, Name: "Development", CreatedAt: now},
 		User{ID: DevUserID, TenantID: DevTenantID, Email: DevEmail, PasswordHash: hash, CreatedAt: now})
+	if errors.Is(err, ErrTenantExists) || errors.Is(err, ErrEmailTaken) {
+		// Another replica won the race, or the email is used elsewhere:
+		// fine if the dev user is now there.
+		if _, uerr := s.store.User(ctx, DevTenantID, DevUserID); uerr == nil {
+			return nil
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("authn: ensure dev user: %w", err)
 	}

@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/autonomos/autonomos/tenancy"
@@ -43,7 +44,7 @@ type Store interface {
 	// CreateTenant creates tenant t and its first user u atomically:
 	// either both exist afterwards or neither does. u.TenantID must equal
 	// t.ID. It returns an error wrapping ErrEmailTaken when u.Email is in
-	// use by any user of any tenant.
+	// use by any user of any tenant, and ErrTenantExists when t.ID is taken.
 	CreateTenant(ctx context.Context, t Tenant, u User) error
 	// CreateUser adds u to the existing tenant u.TenantID. It returns
 	// ErrNotFound when the tenant does not exist and ErrEmailTaken when
@@ -62,4 +63,34 @@ type Store interface {
 	// ErrHashChanged otherwise, ErrNotFound when there is no such user in
 	// that tenant.
 	UpdatePasswordHash(ctx context.Context, tenant tenancy.ID, id uuid.UUID, oldHash, newHash string) error
+}
+
+// Validate reports whether t can be stored: a valid id and a non-empty
+// name. Drivers call it before writing.
+func (t Tenant) Validate() error {
+	if err := t.ID.Validate(); err != nil {
+		return fmt.Errorf("authn: tenant id: %w", err)
+	}
+	if t.Name == "" {
+		return inputError("tenant name", "empty")
+	}
+	return nil
+}
+
+// Validate reports whether u can be stored: non-nil ids, an email and a
+// password hash. Drivers call it before writing.
+func (u User) Validate() error {
+	if err := u.TenantID.Validate(); err != nil {
+		return fmt.Errorf("authn: user tenant id: %w", err)
+	}
+	if u.ID == uuid.Nil {
+		return inputError("user id", "nil UUID")
+	}
+	if u.Email == "" {
+		return inputError("email", "empty")
+	}
+	if u.PasswordHash == "" {
+		return inputError("password hash", "empty")
+	}
+	return nil
 }

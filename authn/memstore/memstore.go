@@ -35,37 +35,24 @@ func New() *Store {
 	}
 }
 
-func checkUser(u authn.User) error {
-	if err := u.TenantID.Validate(); err != nil {
-		return fmt.Errorf("memstore: user tenant: %w", err)
-	}
-	if u.ID == uuid.Nil {
-		return fmt.Errorf("memstore: %w: user id: nil UUID", authn.ErrInvalidInput)
-	}
-	if u.Email == "" || u.PasswordHash == "" {
-		return fmt.Errorf("memstore: %w: user email and password hash are required", authn.ErrInvalidInput)
-	}
-	return nil
-}
-
 // CreateTenant implements [authn.Store].
 func (s *Store) CreateTenant(ctx context.Context, t authn.Tenant, u authn.User) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := t.ID.Validate(); err != nil {
-		return fmt.Errorf("memstore: create tenant: %w", err)
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
 	}
 	if u.TenantID != t.ID {
 		return fmt.Errorf("memstore: create tenant: %w: first user's tenant id differs from the tenant's", authn.ErrInvalidInput)
 	}
-	if err := checkUser(u); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.tenants[t.ID]; ok {
-		return fmt.Errorf("memstore: create tenant %s: %w: tenant exists", t.ID, authn.ErrInvalidInput)
+		return fmt.Errorf("memstore: create tenant %s: %w", t.ID, authn.ErrTenantExists)
 	}
 	if err := s.checkFree(u); err != nil {
 		return err
@@ -96,7 +83,7 @@ func (s *Store) CreateUser(ctx context.Context, u authn.User) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkUser(u); err != nil {
+	if err := u.Validate(); err != nil {
 		return err
 	}
 	s.mu.Lock()
