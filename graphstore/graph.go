@@ -181,21 +181,22 @@ func (g *Graph) Validate() error {
 	}
 	ids := make(map[string]struct{}, len(g.Nodes))
 	for i, n := range g.Nodes {
-		p := fmt.Sprintf("nodes[%d]", i)
-		if err := checkText(p+".id", n.ID, MaxIDLength, true); err != nil {
-			return err
+		// Paths are only formatted when there is something to report.
+		p := func(field string) string { return fmt.Sprintf("nodes[%d]%s", i, field) }
+		if r := checkText(n.ID, MaxIDLength, true); r != "" {
+			return &InvalidGraphError{Path: p(".id"), Reason: r}
 		}
 		if _, dup := ids[n.ID]; dup {
-			return &InvalidGraphError{Path: p + ".id", Reason: fmt.Sprintf("duplicate node id %q", n.ID)}
+			return &InvalidGraphError{Path: p(".id"), Reason: fmt.Sprintf("duplicate node id %q", clip(n.ID))}
 		}
 		ids[n.ID] = struct{}{}
-		if err := checkText(p+".kind", string(n.Kind), MaxKindLength, true); err != nil {
-			return err
+		if r := checkText(string(n.Kind), MaxKindLength, true); r != "" {
+			return &InvalidGraphError{Path: p(".kind"), Reason: r}
 		}
-		if err := checkText(p+".label", n.Label, MaxLabelLength, false); err != nil {
-			return err
+		if r := checkText(n.Label, MaxLabelLength, false); r != "" {
+			return &InvalidGraphError{Path: p(".label"), Reason: r}
 		}
-		if err := checkAttrs(p+".attributes", n.Attributes); err != nil {
+		if err := checkAttrs(p, n.Attributes); err != nil {
 			return err
 		}
 	}
@@ -205,53 +206,66 @@ func (g *Graph) Validate() error {
 	}
 	seen := make(map[edgeKey]struct{}, len(g.Edges))
 	for i, e := range g.Edges {
-		p := fmt.Sprintf("edges[%d]", i)
+		p := func(field string) string { return fmt.Sprintf("edges[%d]%s", i, field) }
 		if _, ok := ids[e.From]; !ok {
-			return &InvalidGraphError{Path: p + ".from", Reason: fmt.Sprintf("names no node of the graph (%q)", clip(e.From))}
+			return &InvalidGraphError{Path: p(".from"), Reason: fmt.Sprintf("names no node of the graph (%q)", clip(e.From))}
 		}
 		if _, ok := ids[e.To]; !ok {
-			return &InvalidGraphError{Path: p + ".to", Reason: fmt.Sprintf("names no node of the graph (%q)", clip(e.To))}
+			return &InvalidGraphError{Path: p(".to"), Reason: fmt.Sprintf("names no node of the graph (%q)", clip(e.To))}
 		}
-		if err := checkText(p+".kind", string(e.Kind), MaxKindLength, true); err != nil {
-			return err
+		if r := checkText(string(e.Kind), MaxKindLength, true); r != "" {
+			return &InvalidGraphError{Path: p(".kind"), Reason: r}
 		}
 		k := edgeKey{e.From, e.To, e.Kind}
 		if _, dup := seen[k]; dup {
-			return &InvalidGraphError{Path: p, Reason: fmt.Sprintf("duplicate edge %s -[%s]-> %s", e.From, e.Kind, e.To)}
+			return &InvalidGraphError{Path: p(""), Reason: fmt.Sprintf("duplicate edge %s -[%s]-> %s", clip(e.From), clip(string(e.Kind)), clip(e.To))}
 		}
 		seen[k] = struct{}{}
 		if math.IsNaN(e.Confidence) || e.Confidence < 0 || e.Confidence > 1 {
-			return &InvalidGraphError{Path: p + ".confidence", Reason: fmt.Sprintf("must be in [0, 1], is %v", e.Confidence)}
+			return &InvalidGraphError{Path: p(".confidence"), Reason: fmt.Sprintf("must be in [0, 1], is %v", e.Confidence)}
 		}
 		if e.RowCount < 0 {
-			return &InvalidGraphError{Path: p + ".row_count", Reason: fmt.Sprintf("is negative (%d)", e.RowCount)}
+			return &InvalidGraphError{Path: p(".row_count"), Reason: fmt.Sprintf("is negative (%d)", e.RowCount)}
 		}
-		if err := checkAttrs(p+".attributes", e.Attributes); err != nil {
+		if err := checkAttrs(p, e.Attributes); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func checkText(path, s string, max int, required bool) error {
+// checkText returns why s is not acceptable, or "".
+func checkText(s string, max int, required bool) string {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		return &InvalidGraphError{Path: path, Reason: "is empty"}
+		return "is empty"
 	case len(s) > max:
-		return &InvalidGraphError{Path: path, Reason: fmt.Sprintf("is %d bytes long, the limit is %d", len(s), max)}
+		return fmt.Sprintf("is %d bytes long, the limit is %d", len(s), max)
 	case !utf8.ValidString(s):
-		return &InvalidGraphError{Path: path, Reason: "is not valid UTF-8"}
+		return "is not valid UTF-8"
 	}
-	return nil
+	return ""
 }
 
-func checkAttrs(path string, m map[string]string) error {
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if err := checkText(path+" key", k, MaxAttrKey, true); err != nil {
-			return err
+// checkAttrs checks an attribute map; on a problem it reports the first
+// bad key in sorted order, so the error does not depend on map order.
+func checkAttrs(path func(string) string, m map[string]string) error {
+	bad := false
+	for k, v := range m {
+		if checkText(k, MaxAttrKey, true) != "" || checkText(v, MaxAttrValue, false) != "" {
+			bad = true
+			break
 		}
-		if err := checkText(fmt.Sprintf("%s[%q]", path, clip(k)), m[k], MaxAttrValue, false); err != nil {
-			return err
+	}
+	if !bad {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if r := checkText(k, MaxAttrKey, true); r != "" {
+			return &InvalidGraphError{Path: path(".attributes"), Reason: fmt.Sprintf("key %q %s", clip(k), r)}
+		}
+		if r := checkText(m[k], MaxAttrValue, false); r != "" {
+			return &InvalidGraphError{Path: path(fmt.Sprintf(".attributes[%q]", clip(k))), Reason: r}
 		}
 	}
 	return nil
