@@ -29,3 +29,41 @@ func BenchmarkProfile(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(values))/b.Elapsed().Seconds(), "values/s")
 }
+
+func BenchmarkFingerprint50(b *testing.B) {
+	s := bigSchema(50)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = Fingerprint(s)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/fingerprint")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fingerprints/s")
+}
+
+func BenchmarkTypeFingerprint50(b *testing.B) {
+	s := bigSchema(50)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = TypeFingerprint(s)
+	}
+}
+
+func BenchmarkDiff50(b *testing.B) {
+	old := bigSchema(50)
+	new := old.Clone()
+	// A realistic drift: one rename, one widening, one breaking change,
+	// one added field, fields reordered.
+	new.Fields[0].Name = "Renamed__c"
+	new.Fields[1].Type = TypeNumber // integer -> number
+	new.Fields[2].Type = TypeString // number -> string
+	new.Fields = append(new.Fields, Field{Name: "Added__c", Type: TypeString})
+	new.Fields[10], new.Fields[40] = new.Fields[40], new.Fields[10]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = Diff(old, new)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "µs/diff")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "diffs/s")
+}

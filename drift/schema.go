@@ -1,5 +1,7 @@
 package drift
 
+import "fmt"
+
 // FieldType is the type a connector's discovery reports for a field.
 type FieldType string
 
@@ -93,4 +95,76 @@ func (s *Schema) Field(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// Valid reports whether t is one of the declared field types.
+func (t FieldType) Valid() bool {
+	switch t {
+	case TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeTimestamp, TypeDate, TypeObject, TypeArray:
+		return true
+	}
+	return false
+}
+
+// Validate checks that s can be stored and compared: an object name,
+// and fields with non-empty, unique names and declared types. It
+// returns a [*SchemaError] (matching [ErrInvalidSchema]) naming the
+// first problem.
+func (s *Schema) Validate() error {
+	if s == nil {
+		return &SchemaError{Reason: "nil schema"}
+	}
+	if s.Object == "" {
+		return &SchemaError{Reason: "no object name"}
+	}
+	seen := make(map[string]struct{}, len(s.Fields))
+	for i := range s.Fields {
+		f := &s.Fields[i]
+		if f.Name == "" {
+			return &SchemaError{Object: s.Object, Field: fmt.Sprintf("#%d", i), Reason: "empty name"}
+		}
+		if _, dup := seen[f.Name]; dup {
+			return &SchemaError{Object: s.Object, Field: fmt.Sprintf("%q", f.Name), Reason: "duplicate name"}
+		}
+		seen[f.Name] = struct{}{}
+		if !f.Type.Valid() {
+			return &SchemaError{Object: s.Object, Field: fmt.Sprintf("%q", f.Name), Reason: fmt.Sprintf("unknown type %q", f.Type)}
+		}
+	}
+	for _, k := range s.PrimaryKey {
+		if _, ok := seen[k]; !ok {
+			return &SchemaError{Object: s.Object, Field: fmt.Sprintf("%q", k), Reason: "primary key names no field"}
+		}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of s.
+func (s *Schema) Clone() *Schema {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.PrimaryKey = append([]string(nil), s.PrimaryKey...)
+	c.Fields = make([]Field, len(s.Fields))
+	for i, f := range s.Fields {
+		f.Samples = append([]string(nil), f.Samples...)
+		if f.Stats.Patterns != nil {
+			m := make(map[Pattern]float64, len(f.Stats.Patterns))
+			for k, v := range f.Stats.Patterns {
+				m[k] = v
+			}
+			f.Stats.Patterns = m
+		}
+		if f.Stats.Min != nil {
+			v := *f.Stats.Min
+			f.Stats.Min = &v
+		}
+		if f.Stats.Max != nil {
+			v := *f.Stats.Max
+			f.Stats.Max = &v
+		}
+		c.Fields[i] = f
+	}
+	return &c
 }
