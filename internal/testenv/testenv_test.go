@@ -407,10 +407,10 @@ func TestConnectionStringRewrites(t *testing.T) {
 func TestNameHint(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"TestStore/Put_and_Get#01":                  "teststore_put_and_get_01",
-		"TestX":                                     "testx",
+		"TestStore/Put_and_Get#01": "teststore_put_and_get_01",
+		"TestX":                    "testx",
 		"TestAVeryLongNameThatGoesOnAndOnForeverOK": "testaverylongnamethatgoe",
-		"///":                                       "",
+		"///": "",
 	} {
 		if got := nameHint(in); got != want {
 			t.Errorf("nameHint(%q) = %q, want %q", in, got, want)
