@@ -16,6 +16,7 @@ import (
 // repProfile is what the repairer knows about one field's values.
 type repProfile struct {
 	field    drift.Field
+	stats    drift.Stats // the field's own, or drift.Profile of its samples
 	nonNull  int
 	nulls    int
 	distinct []string           // distinct normalized non-null values (primary keys)
@@ -143,6 +144,10 @@ func repShape(s string) string {
 
 func newRepProfile(f drift.Field) *repProfile {
 	p := &repProfile{field: f, keys: map[string]int{}, weight: map[string]float64{}, shapes: map[string]bool{}}
+	p.stats = f.Stats
+	if p.stats.Count == 0 {
+		p.stats = drift.Profile(f.Samples)
+	}
 	kinds := map[string]int{}
 	p.minNum, p.maxNum = math.Inf(1), math.Inf(-1)
 	for _, raw := range f.Samples {
@@ -256,6 +261,9 @@ func repDistribution(a, b *repProfile) float64 {
 	} else {
 		add(0, 2)
 	}
+	if pa, pb := a.stats.Patterns, b.stats.Patterns; len(pa) > 0 || len(pb) > 0 {
+		add(repCosine(pa, pb), 2)
+	}
 	inter := 0
 	for s := range a.shapes {
 		if b.shapes[s] {
@@ -273,6 +281,22 @@ func repDistribution(a, b *repProfile) float64 {
 	nb := float64(b.nulls) / float64(b.nulls+b.nonNull)
 	add(1-math.Abs(na-nb), 0.5)
 	return sum / n
+}
+
+// repCosine is the cosine similarity of two pattern-share vectors.
+func repCosine(a, b map[drift.Pattern]float64) float64 {
+	var dot, na, nb float64
+	for k, x := range a {
+		dot += x * b[k]
+		na += x * x
+	}
+	for _, y := range b {
+		nb += y * y
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
 }
 
 // repMag maps a number to a signed order of magnitude.
