@@ -11,18 +11,25 @@ import (
 // [Inferrer] keep per field in [Field.Samples].
 const DefaultSampleSize = 20
 
-// distinctExact is how many distinct values the profiler counts exactly;
-// past it the distinct count is estimated (k minimum values sketch).
-const distinctExact = 4096
+// defaultExactDistinct is how many distinct values a Profiler counts
+// exactly by default; past it the count is estimated.
+const defaultExactDistinct = 4096
 
 // Profiler accumulates the statistics of one field's values in bounded
 // memory: counters, the numeric range and a distinct-value sketch of at
-// most 2×4096 hashes. Distinct counts are exact up to 4096 distinct
-// values and estimated (within a few percent) past that.
+// most 2×ExactDistinct hashes. Distinct counts are exact up to
+// ExactDistinct distinct values and estimated past that (a k minimum
+// values sketch with k = ExactDistinct: about 1/sqrt(k) relative error,
+// under 2% at the default).
 //
 // The zero value is ready to use. A Profiler is not safe for concurrent
 // use.
 type Profiler struct {
+	// ExactDistinct is how many distinct values are counted exactly and
+	// the size of the sketch past that. Set it before the first Add.
+	// Defaults to 4096.
+	ExactDistinct int
+
 	count, nulls   int
 	counts         [len(allPatterns)]int
 	boolWords      int
@@ -60,10 +67,13 @@ func (p *Profiler) AddNull() {
 // Add records one raw value. Values for which [IsNull] holds count as
 // nulls; others are trimmed of surrounding white space for pattern
 // detection, while lengths are measured on the raw value.
-func (p *Profiler) Add(v string) {
+func (p *Profiler) Add(v string) { p.add(v) }
+
+// add is Add returning what it learned; ok is false for a null.
+func (p *Profiler) add(v string) (vi valueInfo, ok bool) {
 	if IsNull(v) {
 		p.AddNull()
-		return
+		return vi, false
 	}
 	p.count++
 	l := utf8.RuneCountInString(v)
@@ -73,8 +83,8 @@ func (p *Profiler) Add(v string) {
 	if l > p.maxLen {
 		p.maxLen = l
 	}
-	p.sketch.add(hashString(v))
-	vi := classify(strings.TrimSpace(v))
+	p.sketch.add(hashString(v), p.exactLimit())
+	vi = classify(strings.TrimSpace(v))
 	for b, i := vi.bits, 0; b != 0; b, i = b>>1, i+1 {
 		if b&1 != 0 {
 			p.counts[i]++
@@ -98,6 +108,14 @@ func (p *Profiler) Add(v string) {
 		}
 		p.hasNum = true
 	}
+	return vi, true
+}
+
+func (p *Profiler) exactLimit() int {
+	if p.ExactDistinct > 0 {
+		return p.ExactDistinct
+	}
+	return defaultExactDistinct
 }
 
 // Count reports how many values were added, nulls included.
@@ -244,7 +262,7 @@ type kmv struct {
 	threshold uint64 // 0 means "not pruned yet"
 }
 
-func (s *kmv) add(h uint64) {
+func (s *kmv) add(h uint64, k int) {
 	if s.threshold != 0 && h >= s.threshold {
 		return
 	}
@@ -252,20 +270,20 @@ func (s *kmv) add(h uint64) {
 		s.set = make(map[uint64]struct{}, 16)
 	}
 	s.set[h] = struct{}{}
-	if len(s.set) > 2*distinctExact {
-		s.prune()
+	if len(s.set) > 2*k {
+		s.prune(k)
 	}
 }
 
-func (s *kmv) prune() {
+// prune keeps the k smallest hashes; the k+1-th becomes the threshold.
+func (s *kmv) prune(k int) {
 	hs := make([]uint64, 0, len(s.set))
 	for h := range s.set {
 		hs = append(hs, h)
 	}
-	// Select the k-th smallest: sort is fine at this size and rare.
 	slices.Sort(hs)
-	s.threshold = hs[distinctExact]
-	for _, h := range hs[distinctExact:] {
+	s.threshold = hs[k]
+	for _, h := range hs[k:] {
 		delete(s.set, h)
 	}
 }

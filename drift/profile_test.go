@@ -310,7 +310,7 @@ func TestDistinctEstimate(t *testing.T) {
 	if math.Abs(got-0.5) > 0.05 {
 		t.Errorf("DistinctRatio = %v, want about 0.5", got)
 	}
-	if len(p.sketch.set) > 2*distinctExact {
-		t.Errorf("sketch holds %d hashes, bound is %d", len(p.sketch.set), 2*distinctExact)
+	if len(p.sketch.set) > 2*defaultExactDistinct {
+		t.Errorf("sketch holds %d hashes, bound is %d", len(p.sketch.set), 2*defaultExactDistinct)
 	}
 }
