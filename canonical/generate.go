@@ -1,0 +1,3 @@
+package canonical
+
+//go:generate go run ./internal/gentables -o tables_gen.go
