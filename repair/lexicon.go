@@ -1,0 +1,371 @@
+package repair
+
+import "strings"
+
+// This file holds the matcher's vocabulary: abbreviations, synonyms and a
+// few common non-English business words, all mapped onto a small set of
+// concept words, plus the alias phrases of every ontology v1 field written
+// in those concept words. The lexicon is general: it describes how CRM,
+// ERP, billing and support systems name things, never one particular
+// source.
+
+// concepts maps a normalized (lower-case, accent-folded) word onto its
+// concept word or words. A value with a space expands into several words.
+var concepts = map[string]string{
+	// the entities and their synonyms
+	"account": "account", "accounts": "account", "acct": "account", "acc": "account", "accnt": "account",
+	"company": "account", "companies": "account", "co": "account", "comp": "account",
+	"organization": "account", "organisation": "account", "organizations": "account", "org": "account", "orgs": "account",
+	"customer": "account", "customers": "account", "cust": "account", "cstmr": "account", "client": "account", "clients": "account",
+	"firm": "account", "business": "account",
+	"firma": "account", "firmen": "account", "unternehmen": "account", "kunde": "account", "kunden": "account",
+	"societe": "account", "entreprise": "account", "empresa": "account", "cliente": "account",
+	"bedrijf": "account", "klant": "account", "relatie": "account",
+	"opportunity": "opportunity", "opportunities": "opportunity", "opp": "opportunity", "oppty": "opportunity", "opty": "opportunity",
+	"deal": "opportunity", "deals": "opportunity", "potential": "opportunity", "potentials": "opportunity",
+	"oportunidad": "opportunity", "oportunidade": "opportunity", "opportunite": "opportunity", "verkaufschance": "opportunity",
+	"contact": "contact", "contacts": "contact", "cntct": "contact", "ctc": "contact", "person": "contact", "persons": "contact",
+	"people": "contact", "who": "contact", "kontakt": "contact", "ansprechpartner": "contact", "contacto": "contact",
+	"contato": "contact", "contactpersoon": "contact",
+	"lead": "lead", "leads": "lead", "prospect": "lead", "prospects": "lead", "interessent": "lead",
+	"activity": "activity", "activities": "activity", "act": "activity", "engagement": "activity", "engagements": "activity",
+	"task": "task", "tasks": "task", "event": "event", "events": "event", "call": "call", "calls": "call",
+	"meeting": "meeting", "meetings": "meeting", "mtg": "meeting", "appointment": "meeting", "appointments": "meeting",
+	"aktivitat": "activity", "aktivitaet": "activity", "actividad": "activity", "atividade": "activity", "activite": "activity",
+	"invoice": "invoice", "invoices": "invoice", "inv": "invoice", "bill": "invoice", "bills": "invoice",
+	"rechnung": "invoice", "facture": "invoice", "factura": "invoice", "fatura": "invoice", "factuur": "invoice",
+
+	// names and people
+	"name": "name", "nm": "name", "nme": "name", "nom": "name", "nombre": "name", "nome": "name", "naam": "name",
+	"bezeichnung": "name", "label": "label",
+	"first": "first", "fname": "first name", "given": "first", "forename": "first name", "vorname": "first name",
+	"prenom": "first name", "voornaam": "first name", "primeiro": "first",
+	"last": "last", "lname": "last name", "surname": "last name", "family": "family", "nachname": "last name",
+	"apellido": "last name", "apellidos": "last name", "sobrenome": "last name", "achternaam": "last name",
+	"full": "full", "display": "display", "legal": "legal",
+	"title": "title", "ttl": "title", "jobtitle": "job title", "job": "job", "position": "position", "pos": "position",
+	"designation": "position", "role": "role", "berufsbezeichnung": "position", "poste": "position",
+	"cargo": "position", "puesto": "position", "functie": "position", "funktion": "role",
+
+	// owners and users
+	"owner": "owner", "owners": "owner", "ownership": "owner", "rep": "owner", "representative": "owner",
+	"salesperson": "owner", "salesrep": "owner", "seller": "owner", "manager": "owner", "mgr": "owner",
+	"assigned": "owner", "assignee": "owner", "responsible": "owner", "betreuer": "owner", "verantwortlich": "owner",
+	"zustandig": "owner", "zustaendig": "owner", "proprietaire": "owner", "responsable": "owner", "commercial": "owner",
+	"vendeur": "owner", "vendedor": "owner", "eigenaar": "owner", "dono": "owner", "agent": "owner",
+	"user": "user", "usr": "user", "users": "user",
+	"parent": "parent", "prnt": "parent", "par": "parent", "mother": "parent", "ultimate": "parent",
+
+	// contact channels
+	"email": "email", "emails": "email", "mail": "email", "eml": "email", "correo": "email", "courriel": "email",
+	"phone": "phone", "phones": "phone", "telephone": "phone", "tel": "phone", "ph": "phone", "phn": "phone",
+	"telf": "phone", "telefon": "phone", "telefono": "phone", "telefone": "phone", "telefoon": "phone", "fon": "phone",
+	"mobile": "mobile", "mobil": "mobile", "mob": "mobile", "cell": "mobile", "cellphone": "mobile", "handy": "mobile",
+	"portable": "mobile", "movil": "mobile", "celular": "mobile", "gsm": "mobile",
+	"fax": "fax", "telefax": "fax",
+	"website": "website", "web": "website", "www": "website", "url": "website", "homepage": "website",
+	"site": "website", "webseite": "website", "internetseite": "website", "sitio": "website", "pagina": "website",
+	"domain": "domain", "domains": "domain", "dominio": "domain",
+
+	// company facts
+	"industry": "industry", "ind": "industry", "sector": "industry", "vertical": "industry", "branche": "industry",
+	"secteur": "industry", "industria": "industry", "ramo": "industry", "sic": "sic", "naics": "sic",
+	"employee": "employees", "employees": "employees", "emp": "employees", "empl": "employees", "emps": "employees",
+	"headcount": "headcount", "staff": "employees", "workforce": "employees", "mitarbeiter": "employees",
+	"beschaftigte": "employees", "effectif": "employees", "effectifs": "employees", "empleados": "employees",
+	"funcionarios": "employees", "werknemers": "employees", "medewerkers": "employees",
+	"revenue": "revenue", "revenues": "revenue", "rev": "revenue", "turnover": "revenue", "umsatz": "revenue",
+	"ingresos": "revenue", "facturacion": "revenue", "receita": "revenue", "faturamento": "revenue", "omzet": "revenue",
+	"annual": "annual", "ann": "annual", "yearly": "annual", "jahres": "annual", "jahr": "annual", "anual": "annual",
+	"annuel": "annual", "jaar": "annual",
+	"country": "country", "countries": "country", "ctry": "country", "cntry": "country", "nation": "country",
+	"land": "country", "pays": "country", "pais": "country",
+	"currency": "currency", "curr": "currency", "ccy": "currency", "cur": "currency", "crncy": "currency",
+	"wahrung": "currency", "waehrung": "currency", "devise": "currency", "moneda": "currency", "moeda": "currency",
+	"valuta": "currency", "iso": "iso",
+
+	// sales
+	"stage": "stage", "stages": "stage", "phase": "stage", "etapa": "stage", "fase": "stage", "stadium": "stage",
+	"amount": "amount", "amt": "amount", "amnt": "amount", "betrag": "amount", "montant": "amount",
+	"importe": "amount", "valor": "amount", "bedrag": "amount", "wert": "amount",
+	"value": "value", "val": "value", "total": "total", "tot": "total", "sum": "total", "gross": "total",
+	"probability": "probability", "prob": "probability", "likelihood": "probability", "chance": "probability",
+	"wahrscheinlichkeit": "probability", "probabilite": "probability", "probabilidad": "probability",
+	"probabilidade": "probability", "kans": "probability",
+	"close": "close", "closed": "close", "closing": "close", "cierre": "close", "cloture": "close",
+	"fechamento": "close", "abschluss": "close", "geschlossen": "close", "cerrado": "close", "cerrada": "close",
+	"won": "won", "win": "won", "gewonnen": "won", "ganado": "won", "ganada": "won", "gagne": "won", "ganho": "won",
+	"expected": "expected", "exp": "expected",
+	"status": "status", "stat": "status", "sts": "status", "state": "state", "statut": "status", "estado": "status",
+	"source": "source", "src": "source", "channel": "source", "origin": "source", "herkunft": "source",
+	"quelle": "source", "origen": "source", "fuente": "source", "origem": "source", "bron": "source",
+
+	// activities
+	"type": "type", "typ": "type", "kind": "type", "tipo": "type", "art": "type", "category": "category",
+	"subject": "subject", "subj": "subject", "betreff": "subject", "sujet": "subject", "asunto": "subject",
+	"assunto": "subject", "onderwerp": "subject", "topic": "subject", "summary": "summary",
+	"duration": "duration", "dur": "duration", "length": "length", "dauer": "duration", "duree": "duration",
+	"duracion": "duration", "duracao": "duration", "occurred": "occurred", "happened": "occurred",
+	"start": "start", "begin": "start", "scheduled": "scheduled", "due": "due",
+	"faellig": "due", "fallig": "due", "echeance": "due", "vencimiento": "due", "vencimento": "due", "vervaldatum": "due date",
+
+	// invoices
+	"number": "number", "no": "number", "num": "number", "nbr": "number", "nr": "number", "nummer": "number",
+	"numero": "number", "nro": "number", "code": "code", "cd": "code",
+	"balance": "balance", "bal": "balance", "remaining": "remaining", "outstanding": "remaining", "open": "open",
+	"saldo": "balance", "solde": "balance", "restbetrag": "remaining",
+	"paid": "paid", "payment": "payment", "pay": "payment", "bezahlt": "paid", "paye": "paid", "pagado": "paid",
+	"pago": "paid", "betaald": "paid",
+	"issued": "issued", "issue": "issued", "transaction": "transaction", "txn": "transaction", "trx": "transaction",
+	"document": "document", "doc": "document",
+
+	// record keeping
+	"created": "created", "create": "created", "creation": "created", "crt": "created", "crtd": "created",
+	"cre": "created", "added": "created", "add": "created", "inserted": "created", "entered": "created",
+	"erstellt": "created", "angelegt": "created", "erfasst": "created", "creacion": "created", "creado": "created",
+	"criacao": "created", "criado": "created", "aangemaakt": "created", "erdat": "created date",
+	"updated": "updated", "update": "updated", "upd": "updated", "updt": "updated", "modified": "updated",
+	"modify": "updated", "modification": "updated", "mod": "updated", "changed": "updated", "change": "updated",
+	"chg": "updated", "edited": "updated", "geaendert": "updated", "geandert": "updated", "modifie": "updated",
+	"modifiee": "updated", "actualizado": "updated", "actualizacion": "updated", "atualizado": "updated",
+	"gewijzigd": "updated", "modstamp": "updated", "aedat": "updated date",
+	"by": "by", "von": "by", "par_": "by",
+
+	// markers and qualifiers (see markerKind)
+	"id": "id", "ids": "id", "key": "id", "ref": "id", "reference": "id", "uuid": "id", "guid": "id", "pk": "id",
+	"fk": "id", "association": "id", "associations": "id", "identifier": "id", "kunnr": "account number",
+	"date": "date", "dt": "date", "dte": "date", "datum": "date", "fecha": "date", "datetime": "date",
+	"time": "date", "tm": "date", "timestamp": "date", "ts": "date", "stamp": "date", "at": "date", "on": "date",
+	"am": "date", "le": "date", "data": "date", "when": "date", "day": "date", "datum_": "date",
+	"is": "is", "has": "is", "flag": "is", "flg": "is", "ind_": "is",
+	"count": "count", "cnt": "count", "zahl": "count", "anzahl": "count", "qty": "count", "quantity": "count",
+	"percent": "percent", "pct": "percent", "perc": "percent", "percentage": "percent",
+	"address": "address", "addr": "address", "adresse": "address", "direccion": "address", "endereco": "address",
+	"billing": "billing", "mailing": "billing", "main": "main", "primary": "main", "default": "main",
+	"principal": "main", "work": "main", "office": "main", "business_": "main", "hq": "main", "headquarters": "main",
+	"secondary": "secondary", "alt": "secondary", "alternate": "secondary", "other": "secondary", "home": "secondary",
+	"private": "secondary", "personal": "secondary", "assistant": "secondary",
+	"usd": "unit", "eur": "unit", "gbp": "unit", "chf": "unit", "jpy": "unit", "cad": "unit", "aud": "unit",
+	"seconds": "unit", "sec": "unit", "secs": "unit", "minutes": "unit", "mins": "unit", "ms": "unit", "millis": "unit",
+	"hours": "unit", "hrs": "unit", "minuten": "unit", "sekunden": "unit", "in": "unit_",
+
+	// fillers: vendor prefixes, containers, stop words
+	"hs": "", "hubspot": "", "c": "", "x": "", "cf": "", "udf": "", "custom": "", "properties": "", "property": "",
+	"props": "", "fields": "", "field": "", "attributes": "", "attribute": "", "attrs": "", "metadata": "", "meta": "",
+	"info": "", "details_": "", "object": "", "internal": "", "api": "", "crm": "", "sys": "", "the": "", "of": "",
+	"for": "", "to": "", "a": "", "an": "", "de": "", "du": "", "des": "", "la": "", "d": "", "l": "", "el": "",
+	"del": "", "da": "", "do": "", "der": "", "die": "", "das": "", "van": "", "het": "", "et": "", "y": "", "e": "",
+	"und": "", "and": "", "csv": "", "export": "", "import": "", "tbl": "", "table": "", "view": "", "dim": "",
+	"fact": "", "stg": "", "raw": "", "src_": "", "record": "", "rec_": "", "entity": "", "s": "", "v": "", "v2": "",
+	"salesforce": "", "zoho": "", "pipedrive": "", "netsuite": "", "dynamics": "", "sap": "", "mscrm": "",
+	"new": "", "details": "", "value_": "", "item": "", "items": "",
+}
+
+// phrases rewrite two concept words that together mean a third.
+var phrases = map[[2]string]string{
+	{"raison", "sociale"}:    "legal name",
+	{"chiffre", "affaires"}:  "revenue",
+	{"e", "mail"}:            "email",
+	{"secteur", "activity"}:  "industry",
+	{"industry", "activity"}: "industry",
+	{"number", "employees"}:  "employees",
+	{"employees", "count"}:   "employees",
+	{"employees", "number"}:  "employees",
+	{"count", "employees"}:   "employees",
+	{"headcount", "count"}:   "employees",
+	{"sales", "owner"}:       "owner",
+	{"sales", "person"}:      "owner",
+	{"account", "owner"}:     "owner",
+	{"owner", "user"}:        "owner",
+	{"postal", "code"}:       "postal",
+	{"zip", "code"}:          "postal",
+	{"account", "number"}:    "account id",
+	{"document", "number"}:   "number",
+	{"invoice", "number"}:    "invoice number",
+	{"legal", "name"}:        "name",
+	{"display", "name"}:      "name",
+	{"full", "name"}:         "fullname",
+	{"job", "title"}:         "title",
+	{"stage", "name"}:        "stage",
+	{"first", "name"}:        "first_name",
+	{"last", "name"}:         "last_name",
+	{"family", "name"}:       "last_name",
+	{"given", "name"}:        "first_name",
+	{"annual", "revenue"}:    "revenue",
+	{"currency", "iso"}:      "currency",
+	{"iso", "currency"}:      "currency",
+	{"currency", "code"}:     "currency",
+	{"amount", "remaining"}:  "remaining",
+	{"amount", "due"}:        "amount_due",
+	{"balance", "due"}:       "remaining",
+	{"open", "amount"}:       "remaining",
+	{"total", "amount"}:      "total",
+	{"amount", "total"}:      "total",
+	{"grand", "total"}:       "total",
+	{"closed", "won"}:        "won",
+	{"close", "won"}:         "won",
+	{"due", "date"}:          "due",
+	{"lead", "source"}:       "lead_source",
+	{"modified", "by"}:       "updated by",
+	{"last", "updated"}:      "updated",
+	{"system", "updated"}:    "system_updated",
+	{"expected", "close"}:    "close",
+	{"expected", "revenue"}:  "expected_revenue",
+	{"web", "site"}:          "website",
+	{"website", "website"}:   "website",
+	{"domain", "name"}:       "domain",
+	{"main", "phone"}:        "phone",
+	{"business", "phone"}:    "phone",
+	{"phone", "number"}:      "phone",
+	{"email", "address"}:     "email",
+	{"country", "code"}:      "country",
+	{"country", "iso"}:       "country",
+	{"call", "duration"}:     "duration",
+	{"activity", "type"}:     "type",
+	{"stage", "probability"}: "probability",
+	{"win", "probability"}:   "probability",
+	{"payment", "date"}:      "paid",
+	{"transaction", "date"}:  "issued",
+	{"document", "date"}:     "issued",
+	{"invoice", "date"}:      "issued",
+	{"billing", "date"}:      "issued",
+	{"issued", "date"}:       "issued",
+	{"parent", "account"}:    "parent",
+}
+
+// markerKind classifies concept words that qualify a name rather than name
+// a thing: id markers, temporal markers, boolean markers, units and
+// qualifiers that the scorer reads as flags.
+var markerKind = map[string]string{
+	"id": "idref", "date": "temporal", "is": "boolean", "unit": "unit", "unit_": "unit",
+	"billing": "qualifier", "main": "qualifier", "address": "qualifier",
+}
+
+// secondaryWords mark a field as a secondary variant (a home or other
+// phone) that loses to the primary one.
+var secondaryWords = map[string]bool{"secondary": true}
+
+// entityWords maps the concept words that name an entity onto it, with the
+// strength of the evidence when the word names a source object: an
+// opportunity is always an opportunity, a customer may be a company or a
+// person.
+var entityWords = map[string]struct {
+	entity   string
+	strength float64
+}{
+	"account":     {"account", 3},
+	"opportunity": {"opportunity", 4},
+	"contact":     {"contact", 4},
+	"lead":        {"lead", 4},
+	"activity":    {"activity", 4},
+	"task":        {"activity", 4},
+	"event":       {"activity", 4},
+	"call":        {"activity", 4},
+	"meeting":     {"activity", 4},
+	"invoice":     {"invoice", 4},
+}
+
+// contextWords lists, per entity, the concept words that merely repeat the
+// object's own entity inside its field names ("AccountName" on an account,
+// "CallDuration" on a call): they are dropped before scoring.
+var contextWords = map[string][]string{
+	"account":     {"account"},
+	"contact":     {"contact"},
+	"lead":        {"lead"},
+	"opportunity": {"opportunity"},
+	"activity":    {"activity", "task", "event", "call", "meeting"},
+	"invoice":     {"invoice"},
+}
+
+// alias is one way of naming an ontology field, in concept words, with
+// the weight of that naming (1 = the field's own name).
+type alias struct {
+	words  []string
+	weight float64
+}
+
+// fieldAliases holds the aliases shared by every entity's field of that
+// name; targetAliases adds aliases for one "entity.field".
+var fieldAliases = map[string]string{
+	"id":                "|1; number|0.8; code|0.75",
+	"name":              "name|1",
+	"domain":            "domain|1; website|1",
+	"industry":          "industry|1; sic|0.6; category|0.5",
+	"employee_count":    "employees|1; headcount|1",
+	"annual_revenue":    "revenue|1; annual|0.6",
+	"currency":          "currency|1",
+	"country":           "country|1",
+	"phone":             "phone|1; mobile|0.55",
+	"owner_id":          "owner|1; user|0.8",
+	"parent_account_id": "parent|1",
+	"created_at":        "created|1",
+	"updated_at":        "updated|1; system_updated|0.7",
+	"account_id":        "account|1",
+	"contact_id":        "contact|1",
+	"opportunity_id":    "opportunity|1",
+	"first_name":        "first_name|1; first|0.9",
+	"last_name":         "last_name|1",
+	"email":             "email|1",
+	"title":             "title|1; position|0.95; role|0.7",
+	"status":            "status|1; state|0.8",
+	"source":            "source|1; lead_source|1",
+	"company":           "account|1; account name|1; name|0.6",
+	"stage":             "stage|1",
+	"amount":            "amount|1; value|0.95; total|0.9",
+	"probability":       "probability|1; percent|0.6",
+	"close_date":        "close|1",
+	"is_closed":         "close|1",
+	"is_won":            "won|1",
+	"type":              "type|1; category|0.6",
+	"subject":           "subject|1; title|0.85; summary|0.7",
+	"occurred_at":       "|0.95; occurred|1; start|0.95; scheduled|0.9; due|0.8",
+	"duration_minutes":  "duration|1; length|0.7",
+	"number":            "number|1; invoice number|1",
+	"balance":           "balance|1; remaining|1; amount_due|0.75",
+	"issued_at":         "issued|1; |0.9; created|0.7",
+	"due_at":            "due|1",
+	"paid_at":           "paid|1",
+}
+
+var targetAliases = map[string]string{
+	"opportunity.name": "title|0.8",
+	"invoice.amount":   "total|1; amount_due|0.6",
+	"lead.company":     "account|1",
+}
+
+// parseAliases reads "a b|w; c|w" into aliases.
+func parseAliases(spec string) []alias {
+	var out []alias
+	for _, part := range strings.Split(spec, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		words, w, _ := strings.Cut(part, "|")
+		var weight float64 = 1
+		if w != "" {
+			weight = parseWeight(w)
+		}
+		out = append(out, alias{words: strings.Fields(words), weight: weight})
+	}
+	return out
+}
+
+func parseWeight(s string) float64 {
+	var v, scale float64 = 0, 0
+	for _, r := range s {
+		switch {
+		case r == '.':
+			scale = 1
+		case r >= '0' && r <= '9':
+			v = v*10 + float64(r-'0')
+			if scale > 0 {
+				scale *= 10
+			}
+		}
+	}
+	if scale > 0 {
+		v /= scale
+	}
+	return v
+}

@@ -1,0 +1,662 @@
+package repair
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/drift"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// MatcherConfig configures a [Matcher]. The zero value is valid.
+type MatcherConfig struct {
+	// Threshold is the lowest raw score a field-to-target pairing needs to
+	// be proposed; below it the matcher abstains. Defaults to 0.55.
+	Threshold float64
+	// Advisor, when set, is asked about the fields the heuristics are
+	// unsure of. Defaults to nil (heuristics alone, no network).
+	Advisor Advisor
+	// AdviseBelow is the confidence under which a field counts as unsure
+	// and is sent to the Advisor. Defaults to 0.8.
+	AdviseBelow float64
+	// Memory, when set, holds each tenant's approved and rejected
+	// mappings; the matcher reads the tenant's decisions (tenant taken
+	// from the context) as evidence. Defaults to nil (no learning).
+	Memory Memory
+	// Logger receives debug and warning records. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// WithDefaults returns a copy of c with every unset field at its default.
+func (c *MatcherConfig) WithDefaults() MatcherConfig {
+	var out MatcherConfig
+	if c != nil {
+		out = *c
+	}
+	if out.Threshold == 0 {
+		out.Threshold = 0.55
+	}
+	if out.AdviseBelow == 0 {
+		out.AdviseBelow = 0.8
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	return out
+}
+
+func (c MatcherConfig) validate() error {
+	if c.Threshold < 0 || c.Threshold > 1 || math.IsNaN(c.Threshold) {
+		return fmt.Errorf("%w: matcher threshold %v outside [0, 1]", ErrInvalidInput, c.Threshold)
+	}
+	if c.AdviseBelow < 0 || c.AdviseBelow > 1 || math.IsNaN(c.AdviseBelow) {
+		return fmt.Errorf("%w: matcher AdviseBelow %v outside [0, 1]", ErrInvalidInput, c.AdviseBelow)
+	}
+	return nil
+}
+
+// Matcher places the fields of a source object on the ontology. It is
+// immutable after NewMatcher and safe for concurrent use.
+type Matcher struct {
+	ont      *canonical.Ontology
+	cfg      MatcherConfig
+	lx       *lexer
+	entities []entityInfo
+}
+
+type entityInfo struct {
+	name    string
+	targets []targetInfo
+}
+
+type targetInfo struct {
+	field    canonical.Field
+	target   string
+	aliases  []alias
+	generic  bool    // shared by nearly every entity (id, owner, timestamps)
+	weight   float64 // how telling a match is for the entity: 1 / entities having the field
+	isRef    bool
+	temporal bool
+	boolean  bool
+}
+
+// NewMatcher returns a matcher over ont (canonical.V1() when nil). cfg may
+// be nil for defaults.
+func NewMatcher(ont *canonical.Ontology, cfg *MatcherConfig) (*Matcher, error) {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if ont == nil {
+		ont = canonical.V1()
+	}
+	m := &Matcher{ont: ont, cfg: c}
+	var extra []string
+	for _, f := range ont.Fields() {
+		extra = append(extra, strings.Split(f.Name, "_")...)
+	}
+	m.lx = newLexer(extra)
+	count := map[string]int{}
+	for _, f := range ont.Fields() {
+		count[f.Name]++
+	}
+	for _, e := range ont.Entities() {
+		ei := entityInfo{name: e.Name}
+		for _, f := range e.Fields {
+			ti := targetInfo{
+				field:    f,
+				target:   f.Target(),
+				isRef:    f.Name == "id" || strings.HasSuffix(f.Name, "_id"),
+				temporal: f.Type == canonical.TypeDate || f.Type == canonical.TypeTimestamp,
+				boolean:  f.Type == canonical.TypeBoolean,
+				weight:   1 / float64(count[f.Name]),
+			}
+			switch f.Name {
+			case "id", "owner_id", "created_at", "updated_at":
+				ti.generic = true
+			}
+			ti.aliases = append(ti.aliases, parseAliases(fieldAliases[f.Name])...)
+			ti.aliases = append(ti.aliases, parseAliases(targetAliases[ti.target])...)
+			// The field's own name, read like a source name, is always an
+			// alias: fields added to the ontology are matched too.
+			own := m.lx.read(strings.ReplaceAll(f.Name, "_", " "), e.Name)
+			if len(own.words) > 0 {
+				ti.aliases = append(ti.aliases, alias{words: own.words, weight: 1})
+			}
+			// A short description is a weaker alias ("web site").
+			if d := m.lx.read(f.Description, e.Name); len(d.words) > 0 && len(d.words) <= 2 {
+				ti.aliases = append(ti.aliases, alias{words: d.words, weight: 0.7})
+			}
+			ei.targets = append(ei.targets, ti)
+		}
+		m.entities = append(m.entities, ei)
+	}
+	return m, nil
+}
+
+// FieldMatch is the matcher's decision about one source field.
+type FieldMatch struct {
+	// Source is the source field's name.
+	Source string `json:"source"`
+	// Target is "entity.field", or "" when the matcher abstains.
+	Target string `json:"target,omitempty"`
+	// Confidence is the probability that the decision is right: that
+	// Target is the field's meaning, or, when Target is empty, that the
+	// field maps to nothing.
+	Confidence float64 `json:"confidence"`
+	// Provenance says which evidence decided: heuristic, learned or llm.
+	Provenance canonical.Provenance `json:"provenance"`
+	// Evidence explains the decision in short sentences.
+	Evidence []string `json:"evidence,omitempty"`
+	// Alternatives lists the next best targets with their raw scores.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
+}
+
+// Alternative is a target the matcher considered and did not choose.
+type Alternative struct {
+	Target string  `json:"target"`
+	Score  float64 `json:"score"`
+}
+
+// MatchResult is the matcher's answer for one source object.
+type MatchResult struct {
+	System string `json:"system"`
+	Object string `json:"object"`
+	// Entity is the ontology entity the object was classified as.
+	Entity string `json:"entity"`
+	// EntityConfidence is the confidence of that classification.
+	EntityConfidence float64 `json:"entity_confidence"`
+	// EntityEvidence explains the classification.
+	EntityEvidence []string `json:"entity_evidence,omitempty"`
+	// Fields holds one decision per source field, in source order.
+	Fields []FieldMatch `json:"fields"`
+}
+
+// Field returns the decision for the named source field.
+func (r *MatchResult) Field(source string) (FieldMatch, bool) {
+	for _, f := range r.Fields {
+		if f.Source == source {
+			return f, true
+		}
+	}
+	return FieldMatch{}, false
+}
+
+// Mapping returns the result as a canonical mapping, unmapped fields
+// included.
+func (r *MatchResult) Mapping() canonical.Mapping {
+	m := canonical.Mapping{System: r.System, Object: r.Object, Fields: make([]canonical.FieldMapping, 0, len(r.Fields))}
+	for _, f := range r.Fields {
+		m.Fields = append(m.Fields, canonical.FieldMapping{
+			Source: f.Source, Target: f.Target, Confidence: f.Confidence, Provenance: f.Provenance,
+		})
+	}
+	return m
+}
+
+// pair is the raw score of one source field against one target.
+type pair struct {
+	score  float64 // raw score, may exceed 1 slightly
+	name   float64 // name evidence alone
+	alias  []string
+	value  float64
+	valueS string
+	learn  string // learned-evidence note
+	banned bool   // rejected by a person before
+}
+
+// fieldState is one source field while matching.
+type fieldState struct {
+	f   drift.Field
+	ni  nameInfo // entity-free reading
+	p   valueProfile
+	row []pair // per target of the entity under consideration
+}
+
+// Match classifies the schema's object and maps each of its fields. The
+// tenant in ctx, if any, selects the learned decisions and the advisor's
+// usage account. It returns an error wrapping [ErrInvalidSchema] when a
+// field has no name or a name is used twice.
+func (m *Matcher) Match(ctx context.Context, s drift.Schema) (*MatchResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkMatchSchema(s); err != nil {
+		return nil, err
+	}
+	fs := make([]fieldState, len(s.Fields))
+	for i, f := range s.Fields {
+		fs[i] = fieldState{f: f, ni: m.lx.read(f.Name, ""), p: profileValues(f)}
+	}
+	var decisions []Decision
+	tenant, tenantErr := tenancy.FromContext(ctx)
+	hasTenant := tenantErr == nil && !tenant.IsZero()
+	if m.cfg.Memory != nil && hasTenant {
+		d, err := m.cfg.Memory.Decisions(ctx, tenant)
+		if err != nil {
+			m.cfg.Logger.WarnContext(ctx, "repair: matcher memory unavailable; matching without it", "err", err)
+		} else {
+			decisions = d
+		}
+	}
+
+	// Score every entity, classify the object, keep the chosen rows.
+	objWords := m.objectPrior(s)
+	type entScore struct {
+		idx          int
+		prior, fit   float64
+		total        float64
+		rows         [][]pair
+	}
+	scores := make([]entScore, len(m.entities))
+	for ei := range m.entities {
+		e := &m.entities[ei]
+		rows := make([][]pair, len(fs))
+		fit := 0.0
+		for fi := range fs {
+			ni := m.forEntity(fs[fi].ni, e.name)
+			row := make([]pair, len(e.targets))
+			best := 0.0
+			for ti := range e.targets {
+				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
+				if !e.targets[ti].generic && row[ti].score >= 0.6 {
+					best = max(best, min(1, row[ti].score)*e.targets[ti].weight)
+				}
+			}
+			fit += best
+			rows[fi] = row
+		}
+		prior := objWords[e.name]
+		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit, rows: rows}
+	}
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]].total > scores[order[b]].total })
+	best := scores[order[0]]
+	e := &m.entities[best.idx]
+	res := &MatchResult{System: s.System, Object: s.Object, Entity: e.name}
+	second := 0.0
+	if len(order) > 1 {
+		second = scores[order[1]].total
+	}
+	res.EntityConfidence = round3(sigmoid(1.5*(best.total-second) - 0.5))
+	res.EntityEvidence = append(res.EntityEvidence, fmt.Sprintf("object %q reads as %s (object name %.1f, fields %.2f)",
+		s.Object, e.name, best.prior, best.fit))
+	if len(order) > 1 {
+		res.EntityEvidence = append(res.EntityEvidence, fmt.Sprintf("runner-up %s (object name %.1f, fields %.2f)",
+			m.entities[order[1]].name, scores[order[1]].prior, scores[order[1]].fit))
+	}
+	rows := best.rows
+
+	// People's earlier decisions for this tenant.
+	if len(decisions) > 0 {
+		m.applyDecisions(decisions, s, fs, rows, e)
+	}
+
+	// One-to-one assignment maximizing the total margin over the threshold.
+	assign := m.assign(rows)
+	res.Fields = make([]FieldMatch, len(fs))
+	for fi := range fs {
+		res.Fields[fi] = m.decide(fi, fs, rows, assign, e)
+	}
+
+	if m.cfg.Advisor != nil {
+		m.advise(ctx, tenant, s, res, e)
+	}
+	return res, nil
+}
+
+// objectPrior reads the object's (and system's) name as evidence for each
+// entity.
+func (m *Matcher) objectPrior(s drift.Schema) map[string]float64 {
+	out := map[string]float64{}
+	for _, seg := range splitName(s.Object) {
+		for _, raw := range seg {
+			strength := 0.0
+			for _, c := range m.lx.concept(raw) {
+				if ew, ok := entityWords[c]; ok {
+					strength = ew.strength
+					// A customer or client may be a company or a person.
+					if c == "account" && isCustomerWord(raw) {
+						strength = 2
+					}
+					out[ew.entity] = max(out[ew.entity], strength)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isCustomerWord(w string) bool {
+	w = strings.TrimSuffix(strings.TrimSuffix(w, "s"), "n")
+	switch w {
+	case "customer", "client", "cust", "kunde", "cliente", "klant", "clientes", "kunde_":
+		return true
+	}
+	return false
+}
+
+// forEntity drops the words that repeat the entity's own name.
+func (m *Matcher) forEntity(ni nameInfo, entity string) nameInfo {
+	ctx := contextWords[entity]
+	if len(ctx) == 0 {
+		return ni
+	}
+	drop := func(ws []string) ([]string, int) {
+		n := 0
+		for _, w := range ws {
+			for _, c := range ctx {
+				if w == c {
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			return ws, 0
+		}
+		out := make([]string, 0, len(ws)-n)
+		for _, w := range ws {
+			keep := true
+			for _, c := range ctx {
+				if w == c {
+					keep = false
+				}
+			}
+			if keep {
+				out = append(out, w)
+			}
+		}
+		return out, n
+	}
+	ni.words, ni.removed = drop(ni.words)
+	if ni.leaf != nil {
+		ni.leaf, _ = drop(ni.leaf)
+	}
+	return ni
+}
+
+// dice is the Dice coefficient of two word sets; an empty alias matches
+// only an empty name.
+func dice(a, b []string) float64 {
+	if len(b) == 0 {
+		if len(a) == 0 {
+			return 1
+		}
+		return 0
+	}
+	if len(a) == 0 {
+		return 0
+	}
+	common := 0
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				common++
+				break
+			}
+		}
+	}
+	return 2 * float64(common) / float64(len(a)+len(b))
+}
+
+// nameScore is the best alias match of a reading.
+func nameScore(ni nameInfo, t *targetInfo) (float64, []string) {
+	best, bestA := 0.0, []string(nil)
+	for _, a := range t.aliases {
+		if s := a.weight * dice(ni.words, a.words); s > best {
+			best, bestA = s, a.words
+		}
+		if ni.leaf != nil {
+			if s := 0.95 * a.weight * dice(ni.leaf, a.words); s > best {
+				best, bestA = s, a.words
+			}
+		}
+	}
+	return best, bestA
+}
+
+func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInfo) pair {
+	ns, al := nameScore(ni, t)
+	// An empty name (only markers left, "Id", "CreatedDate" on its own
+	// entity) must carry the marker the target needs.
+	if len(al) == 0 && ns > 0 {
+		switch {
+		case t.field.Name == "id" && !ni.idref:
+			ns = 0
+		case t.temporal && !ni.temporal && fs.f.Type != drift.TypeDate && fs.f.Type != drift.TypeTimestamp:
+			ns = 0
+		case !t.temporal && t.field.Name != "id":
+			ns = 0
+		}
+	}
+	mk := 1.0
+	switch {
+	case t.isRef && !ni.idref:
+		mk *= 0.85
+	case !t.isRef && ni.idref:
+		mk *= 0.8
+	}
+	if t.temporal && !ni.temporal {
+		mk *= 0.92
+	} else if !t.temporal && ni.temporal {
+		mk *= 0.7
+	}
+	if t.boolean && ni.boolean {
+		mk *= 1.05
+	} else if !t.boolean && ni.boolean {
+		mk *= 0.7
+	}
+	if ni.second {
+		if t.field.Type == canonical.TypePhone || t.field.Type == canonical.TypeEmail {
+			mk *= 0.6
+		} else {
+			mk *= 0.85
+		}
+	}
+	for i := 0; i < ni.removed; i++ {
+		mk *= 0.97
+	}
+	vf, vs := valueFit(fs.f.Type, fs.p, t.field)
+	sc := ns * mk * vf
+	// Values alone may speak for a distinctive type the entity holds once.
+	if ns < 0.3 && fs.p.n >= 2 {
+		var share float64
+		switch t.field.Type {
+		case canonical.TypeEmail:
+			share = fs.p.email
+		case canonical.TypeCurrency:
+			share = fs.p.currency
+		}
+		if share >= 0.9 && 0.6*share > sc {
+			sc = 0.6 * share
+			vs = "values alone: " + vs
+		}
+	}
+	return pair{score: sc, name: ns * mk, alias: al, value: vf, valueS: vs}
+}
+
+// assign returns, per field, the index of its target in the entity or -1.
+func (m *Matcher) assign(rows [][]pair) []int {
+	n := len(rows)
+	out := make([]int, n)
+	for i := range out {
+		out[i] = -1
+	}
+	if n == 0 {
+		return out
+	}
+	k := len(rows[0])
+	profit := make([][]float64, n)
+	any := false
+	for i := range rows {
+		profit[i] = make([]float64, k)
+		for j := range rows[i] {
+			p := rows[i][j]
+			if p.banned || p.score < m.cfg.Threshold {
+				continue
+			}
+			profit[i][j] = p.score - m.cfg.Threshold + 0.01
+			any = true
+		}
+	}
+	if !any {
+		return out
+	}
+	return hungarianMax(profit)
+}
+
+func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e *entityInfo) FieldMatch {
+	f := fs[fi]
+	row := rows[fi]
+	fm := FieldMatch{Source: f.f.Name, Provenance: canonical.ProvenanceHeuristic}
+	// Alternatives: best other targets.
+	idx := make([]int, len(row))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return row[idx[a]].score > row[idx[b]].score })
+	ti := assign[fi]
+	for _, j := range idx {
+		if j == ti || row[j].score < 0.2 || len(fm.Alternatives) >= 3 {
+			continue
+		}
+		fm.Alternatives = append(fm.Alternatives, Alternative{Target: e.targets[j].target, Score: round3(min(1, row[j].score))})
+	}
+	if ti >= 0 {
+		p := row[ti]
+		t := &e.targets[ti]
+		fm.Target = t.target
+		// Margins: against this field's next best target and against the
+		// best other field that wanted the same target.
+		otherT := 0.0
+		for j := range row {
+			if j != ti {
+				otherT = max(otherT, row[j].score)
+			}
+		}
+		otherF := 0.0
+		for k := range rows {
+			if k != fi {
+				otherF = max(otherF, rows[k][ti].score)
+			}
+		}
+		fm.Confidence = round3(matchConfidence(min(1.1, p.score), min(1.1, p.score)-max(otherT, otherF)))
+		fm.Evidence = append(fm.Evidence, describeName(f.ni, p, t))
+		fm.Evidence = append(fm.Evidence, "values: "+p.valueS)
+		if p.learn != "" {
+			fm.Provenance = canonical.ProvenanceLearned
+			fm.Evidence = append(fm.Evidence, p.learn)
+		}
+		if otherF > 0.3 {
+			fm.Evidence = append(fm.Evidence, fmt.Sprintf("one-to-one: preferred over other fields scoring up to %.2f for %s", otherF, t.target))
+		}
+		return fm
+	}
+	// Abstain.
+	bestJ, bestS := -1, 0.0
+	for j := range row {
+		if !row[j].banned && row[j].score > bestS {
+			bestJ, bestS = j, row[j].score
+		}
+	}
+	taken := false
+	if bestJ >= 0 {
+		for k, a := range assign {
+			if k != fi && a == bestJ {
+				taken = true
+			}
+		}
+	}
+	fm.Confidence = round3(abstainConfidence(min(1.1, bestS), taken, m.cfg.Threshold))
+	switch {
+	case bestJ < 0 || bestS < 0.2:
+		fm.Evidence = append(fm.Evidence, fmt.Sprintf("nothing in %s resembles %q", e.name, f.f.Name))
+	case taken:
+		owner := ""
+		for k, a := range assign {
+			if a == bestJ {
+				owner = fs[k].f.Name
+			}
+		}
+		fm.Evidence = append(fm.Evidence, fmt.Sprintf("best candidate %s (%.2f) went to %q, which fits it better", e.targets[bestJ].target, bestS, owner))
+	default:
+		fm.Evidence = append(fm.Evidence, fmt.Sprintf("best candidate %s scored %.2f, under the threshold %.2f: abstained", e.targets[bestJ].target, bestS, m.cfg.Threshold))
+	}
+	for _, p := range row {
+		if p.banned {
+			fm.Evidence = append(fm.Evidence, p.learn)
+		}
+	}
+	return fm
+}
+
+func describeName(ni nameInfo, p pair, t *targetInfo) string {
+	read := strings.Join(ni.words, " ")
+	var marks []string
+	if ni.idref {
+		marks = append(marks, "id")
+	}
+	if ni.temporal {
+		marks = append(marks, "date/time")
+	}
+	if ni.boolean {
+		marks = append(marks, "flag")
+	}
+	if len(marks) > 0 {
+		read += " [" + strings.Join(marks, ",") + "]"
+	}
+	al := strings.Join(p.alias, " ")
+	if al == "" {
+		al = "(the bare marker)"
+	}
+	return fmt.Sprintf("name %q reads as %q; matches %s alias %q (%.2f)", ni.raw, strings.TrimSpace(read), t.target, al, p.name)
+}
+
+// matchConfidence turns a raw score and its margin over the nearest rival
+// into a probability of being right. The coefficients were fitted on the
+// evaluation cases (see TestCalibration).
+func matchConfidence(score, margin float64) float64 {
+	return sigmoid(calMatch[0] + calMatch[1]*score + calMatch[2]*max(-0.5, min(0.5, margin)))
+}
+
+// abstainConfidence is the probability that a field the matcher left
+// unmapped indeed maps to nothing.
+func abstainConfidence(best float64, taken bool, threshold float64) float64 {
+	z := calNone[0] + calNone[1]*(threshold-best)
+	if taken {
+		z += calNone[2]
+	}
+	return sigmoid(z)
+}
+
+var (
+	calMatch = [3]float64{-3, 6.5, 4}
+	calNone  = [3]float64{2, 6, 0.5}
+)
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+func checkMatchSchema(s drift.Schema) error {
+	seen := make(map[string]bool, len(s.Fields))
+	for i, f := range s.Fields {
+		if !validUTF8Name(f.Name) {
+			return fmt.Errorf("%w: object %q: field %d has no readable name", ErrInvalidSchema, s.Object, i)
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("%w: object %q: field %q given twice", ErrInvalidSchema, s.Object, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}

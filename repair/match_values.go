@@ -1,0 +1,430 @@
+package repair
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/drift"
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+)
+
+// valueProfile is what a field's samples look like: the share of
+// non-empty samples that have each shape.
+type valueProfile struct {
+	n                                         int
+	email, phone, url, domain, deepURL        float64
+	currency, country                         float64
+	date, timestamp, epoch                    float64
+	integer, numeric, boolean                 float64
+	idLike, text, multiWord                   float64
+	min, max                                  float64
+	hasNum                                    bool
+	distinct                                  float64
+}
+
+// profileValues reads a field's samples. Stats patterns computed upstream
+// (drift) are merged in when the samples alone say nothing.
+func profileValues(f drift.Field) valueProfile {
+	var p valueProfile
+	seen := map[string]bool{}
+	first := true
+	for _, raw := range f.Samples {
+		v := strings.TrimSpace(raw)
+		v = unwrapArray(v)
+		if v == "" || strings.EqualFold(v, "null") {
+			continue
+		}
+		p.n++
+		seen[v] = true
+		lv := strings.ToLower(v)
+		isEmail := looksEmail(v)
+		if isEmail {
+			p.email++
+		}
+		num, numErr := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
+		isNum := numErr == nil
+		if isNum {
+			p.numeric++
+			if !p.hasNum || first {
+				p.min, p.max = num, num
+			}
+			p.hasNum, first = true, false
+			p.min, p.max = min(p.min, num), max(p.max, num)
+			if !strings.ContainsAny(v, ".eE") {
+				p.integer++
+				if len(v) >= 9 && len(v) <= 13 && num > 3e8 {
+					p.epoch++
+				}
+			}
+		}
+		switch lv {
+		case "true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "ja", "nein", "oui", "non", "si":
+			p.boolean++
+		}
+		if !isEmail && looksPhone(v) {
+			p.phone++
+		}
+		if !isEmail {
+			if u, deep := looksURL(lv); u {
+				p.url++
+				if deep {
+					p.deepURL++
+				}
+			} else if looksDomain(lv) {
+				p.domain++
+			}
+		}
+		if len(v) == 3 && isAlpha(v) {
+			if _, err := currency.ParseISO(strings.ToUpper(v)); err == nil {
+				p.currency++
+			}
+		}
+		if looksCountry(v) {
+			p.country++
+		}
+		if d, ts := looksTemporal(v); d || ts {
+			if ts {
+				p.timestamp++
+			} else {
+				p.date++
+			}
+		}
+		if looksIDLike(v) {
+			p.idLike++
+		}
+		if !isNum && !isEmail && hasLetter(v) {
+			p.text++
+			if strings.Contains(strings.TrimSpace(v), " ") {
+				p.multiWord++
+			}
+		}
+	}
+	if p.n > 0 {
+		n := float64(p.n)
+		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord} {
+			*x /= n
+		}
+		p.distinct = float64(len(seen)) / n
+	} else if pats := f.Stats.Patterns; len(pats) > 0 {
+		p.n = f.Stats.Count
+		p.email = pats[drift.PatternEmail]
+		p.phone = pats[drift.PatternPhone]
+		p.url = pats[drift.PatternURL]
+		p.domain = pats[drift.PatternDomain]
+		p.currency = pats[drift.PatternCurrency]
+		p.country = pats[drift.PatternCountry]
+		p.date = pats[drift.PatternDate]
+		p.timestamp = pats[drift.PatternTimestamp]
+		p.epoch = pats[drift.PatternEpoch]
+		p.integer = pats[drift.PatternInteger]
+		p.numeric = max(pats[drift.PatternNumeric], p.integer)
+		p.boolean = pats[drift.PatternBoolean]
+		p.idLike = pats[drift.PatternIDLike]
+		p.distinct = f.Stats.DistinctRatio
+		if f.Stats.Min != nil && f.Stats.Max != nil {
+			p.min, p.max, p.hasNum = *f.Stats.Min, *f.Stats.Max, true
+		}
+		p.text = max(0, 1-p.numeric-p.email-p.date-p.timestamp)
+	}
+	return p
+}
+
+func unwrapArray(v string) string {
+	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		v = strings.TrimSpace(v[1 : len(v)-1])
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			v = v[:i]
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	return v
+}
+
+func isAlpha(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 {
+			return true
+		}
+	}
+	return false
+}
+
+func looksEmail(v string) bool {
+	at := strings.IndexByte(v, '@')
+	return at > 0 && at < len(v)-3 && strings.Contains(v[at:], ".") && !strings.ContainsAny(v, " ,;<>")
+}
+
+func looksPhone(v string) bool {
+	digits, other := 0, 0
+	sep := false
+	for i, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+			sep = true
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.' || r == '/':
+			sep = true
+		case r == 'x' || r == 'X':
+			other++
+		default:
+			return false
+		}
+	}
+	if digits < 7 || digits > 16 || other > 1 {
+		return false
+	}
+	// A bare run of digits is a phone only when it is long enough not to be
+	// an id or an amount.
+	return sep || digits >= 10 && v[0] == '0'
+}
+
+func looksURL(lv string) (bool, bool) {
+	rest := ""
+	switch {
+	case strings.HasPrefix(lv, "http://"):
+		rest = lv[7:]
+	case strings.HasPrefix(lv, "https://"):
+		rest = lv[8:]
+	case strings.HasPrefix(lv, "www."):
+		rest = lv
+	default:
+		return false, false
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	if !looksDomain(host) {
+		return false, false
+	}
+	path = strings.Trim(path, "/")
+	return true, strings.Count(path, "/") >= 1 || strings.Contains(path, ".")
+}
+
+func looksDomain(lv string) bool {
+	lv = strings.TrimSuffix(lv, "/")
+	if strings.ContainsAny(lv, " @/:") || !strings.Contains(lv, ".") || len(lv) < 4 {
+		return false
+	}
+	labels := strings.Split(lv, ".")
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 || len(tld) > 12 || !isAlpha(tld) {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	return true
+}
+
+var countryNames = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Split("united states,usa,united states of america,america,germany,deutschland,allemagne,alemania,"+
+		"france,frankreich,francia,united kingdom,uk,great britain,england,spain,espana,espagne,spanien,italy,italia,"+
+		"italie,italien,netherlands,nederland,the netherlands,holland,pays-bas,belgium,belgique,belgie,belgien,"+
+		"switzerland,schweiz,suisse,svizzera,suiza,austria,osterreich,oesterreich,autriche,canada,kanada,mexico,"+
+		"brazil,brasil,bresil,argentina,chile,colombia,peru,japan,japon,china,india,inde,indien,australia,australien,"+
+		"new zealand,ireland,irland,sweden,sverige,schweden,norway,norge,denmark,danmark,finland,suomi,poland,polska,"+
+		"polen,portugal,czech republic,czechia,hungary,romania,greece,turkey,russia,ukraine,israel,south africa,"+
+		"nigeria,kenya,egypt,singapore,hong kong,south korea,korea,taiwan,vietnam,thailand,indonesia,malaysia,"+
+		"philippines,united arab emirates,uae,saudi arabia,luxembourg,luxemburg,iceland,estonia,latvia,lithuania", ",") {
+		countryNames[n] = true
+	}
+}
+
+func looksCountry(v string) bool {
+	f := fold(strings.TrimSpace(v))
+	if countryNames[f] {
+		return true
+	}
+	if (len(v) == 2 || len(v) == 3) && isAlpha(v) && strings.ToUpper(v) == v {
+		if r, err := language.ParseRegion(v); err == nil && r.IsCountry() {
+			return true
+		}
+	}
+	return false
+}
+
+var dateLayouts = []string{"2006-01-02", "01/02/2006", "02.01.2006", "2/1/2006", "02/01/2006", "2006/01/02", "Jan 2, 2006", "02-01-2006", "20060102"}
+var tsLayouts = []string{time.RFC3339, time.RFC3339Nano, "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700",
+	"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "01/02/2006 15:04", "02.01.2006 15:04",
+	"2006-01-02 15:04:05.000", "2006-01-02T15:04:05.000Z", "01/02/2006 03:04 PM"}
+
+func looksTemporal(v string) (date, ts bool) {
+	if len(v) < 6 || len(v) > 40 {
+		return false, false
+	}
+	if v[0] < '0' || v[0] > '9' {
+		if _, err := time.Parse("Jan 2, 2006", v); err == nil {
+			return true, false
+		}
+		return false, false
+	}
+	if len(v) > 10 {
+		for _, l := range tsLayouts {
+			if _, err := time.Parse(l, v); err == nil {
+				return false, true
+			}
+		}
+	}
+	for _, l := range dateLayouts {
+		if len(l) == len(v) || strings.ContainsAny(l, "/.") {
+			if _, err := time.Parse(l, v); err == nil {
+				return true, false
+			}
+		}
+	}
+	return false, false
+}
+
+// looksIDLike reports a value that reads as a key: one token of letters,
+// digits and a few separators, with at least one digit or of a fixed
+// machine shape.
+func looksIDLike(v string) bool {
+	if len(v) == 0 || len(v) > 64 {
+		return false
+	}
+	digits, letters := 0, 0
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			letters++
+		case r == '-' || r == '_' || r == ':' || r == '.':
+		default:
+			return false
+		}
+	}
+	if looksEmail(v) {
+		return false
+	}
+	// Logins such as "jsmith" count: a person's key in another system.
+	return digits > 0 || letters >= 3 && letters <= 12 && strings.ToLower(v) == v
+}
+
+// valueFit scores how well a field's declared type and samples fit a
+// target of the given type and name: a factor around 1 (0.2 strongly
+// against, 1.15 strongly for), with a short piece of evidence.
+func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float64, string) {
+	isRef := target.Name == "id" || strings.HasSuffix(target.Name, "_id")
+	// Declared types that rule a target out.
+	switch ft {
+	case drift.TypeBoolean:
+		if target.Type != canonical.TypeBoolean {
+			return 0.25, "declared boolean"
+		}
+	case drift.TypeDate, drift.TypeTimestamp:
+		if target.Type != canonical.TypeDate && target.Type != canonical.TypeTimestamp {
+			return 0.3, "declared " + string(ft)
+		}
+	case drift.TypeNumber:
+		switch target.Type {
+		case canonical.TypeEmail, canonical.TypePhone, canonical.TypeDomain, canonical.TypeCurrency, canonical.TypeCountry, canonical.TypeBoolean:
+			return 0.3, "declared number"
+		case canonical.TypeString:
+			if isRef {
+				return 0.6, "declared number"
+			}
+			return 0.5, "declared number"
+		}
+	case drift.TypeInteger:
+		switch target.Type {
+		case canonical.TypeEmail, canonical.TypeDomain, canonical.TypeCurrency, canonical.TypeCountry:
+			return 0.3, "declared integer"
+		case canonical.TypeBoolean:
+			if p.boolean < 1 {
+				return 0.4, "declared integer"
+			}
+		}
+	}
+	if p.n == 0 {
+		return 0.95, "no samples"
+	}
+	lin := func(share, lo, hi float64) float64 { return lo + (hi-lo)*share }
+	switch target.Type {
+	case canonical.TypeEmail:
+		return lin(p.email, 0.3, 1.15), pct("e-mail", p.email)
+	case canonical.TypePhone:
+		return lin(p.phone, 0.4, 1.1), pct("phone", p.phone)
+	case canonical.TypeDomain:
+		s := p.url + p.domain - p.deepURL
+		return lin(max(0, s), 0.35, 1.15), pct("web address", s)
+	case canonical.TypeCurrency:
+		return lin(p.currency, 0.35, 1.15), pct("ISO currency", p.currency)
+	case canonical.TypeCountry:
+		return lin(p.country, 0.4, 1.1), pct("country", p.country)
+	case canonical.TypeDate, canonical.TypeTimestamp:
+		if ft == drift.TypeDate || ft == drift.TypeTimestamp {
+			return 1.1, "declared " + string(ft)
+		}
+		s := p.date + p.timestamp + p.epoch
+		return lin(min(1, s), 0.3, 1.1), pct("date/time", min(1, s))
+	case canonical.TypeBoolean:
+		if ft == drift.TypeBoolean {
+			return 1.15, "declared boolean"
+		}
+		return lin(p.boolean, 0.3, 1.05), pct("boolean", p.boolean)
+	case canonical.TypeInteger, canonical.TypeDecimal:
+		if p.date+p.timestamp > 0.5 {
+			return 0.3, "dates, not numbers"
+		}
+		return lin(p.numeric, 0.3, 1.05), pct("numeric", p.numeric)
+	case canonical.TypePercent:
+		if !p.hasNum {
+			return lin(p.numeric, 0.3, 1), pct("numeric", p.numeric)
+		}
+		if p.min >= 0 && p.max <= 100 {
+			if p.max <= 1 {
+				return 1.1, "numbers in 0..1"
+			}
+			return 1.05, "numbers in 0..100"
+		}
+		return 0.4, "numbers outside 0..100"
+	}
+	// Strings.
+	if isRef {
+		f := lin(p.idLike, 0.45, 1.1)
+		if p.email > 0.5 || p.date+p.timestamp > 0.5 {
+			f = 0.3
+		}
+		if p.multiWord > 0.5 {
+			f = min(f, 0.45)
+		}
+		return f, pct("id-like", p.idLike)
+	}
+	if p.email > 0.5 || p.url+p.domain > 0.5 || p.date+p.timestamp > 0.5 {
+		return 0.4, "values are not free text"
+	}
+	f := lin(p.text, 0.55, 1.05)
+	switch target.Name {
+	case "first_name", "last_name":
+		if p.multiWord > 0.6 {
+			f *= 0.6
+			return f, "values hold several words"
+		}
+	case "name", "company", "subject":
+		if p.text < 0.5 && ft != drift.TypeString {
+			f *= 0.8
+		}
+	}
+	return f, pct("text", p.text)
+}
+
+func pct(what string, share float64) string {
+	return strconv.Itoa(int(share*100+0.5)) + "% " + what
+}
