@@ -96,6 +96,7 @@ type inferField struct {
 	name    string
 	typ     FieldType // joined type of non-null values; "" when none yet
 	present int       // records that had the field (null or not)
+	lastRec int       // the record that last counted in present
 	isMap   bool      // seen as a nested map that was flattened
 	prof    Profiler
 	res     []string
@@ -112,8 +113,9 @@ func NewInferrer(system, object string, cfg *InferConfig) *Inferrer {
 // Records reports how many records were added.
 func (in *Inferrer) Records() int { return in.records }
 
-// DroppedFields reports how many distinct field paths were ignored
-// because MaxFields was reached.
+// DroppedFields reports how many field paths were ignored: distinct
+// paths first seen after MaxFields was reached, and every empty map key
+// or CSV header met.
 func (in *Inferrer) DroppedFields() int { return in.dropped }
 
 // Add adds one record. Keys are visited in sorted order, so field order
@@ -132,11 +134,15 @@ func (in *Inferrer) AddRow(header, row []string) error {
 	}
 	in.records++
 	for i, h := range header {
+		if h == "" {
+			in.dropped++
+			continue
+		}
 		f := in.field(h)
 		if f == nil {
 			continue
 		}
-		f.present++
+		f.seen(in.records)
 		if i >= len(row) {
 			f.prof.AddNull()
 			continue
@@ -155,9 +161,7 @@ func (in *Inferrer) Schema() *Schema {
 			continue // only ever a container, or null where others nest
 		}
 		prof := f.prof
-		// Duplicate CSV headers or a key "a.b" beside a nested "a"/"b" can
-		// make present exceed records; such a path is never missing.
-		missing := max(0, in.records-f.present)
+		missing := in.records - f.present
 		prof.count += missing
 		prof.nulls += missing
 		typ := f.typ
@@ -179,6 +183,16 @@ func (in *Inferrer) Schema() *Schema {
 		})
 	}
 	return s
+}
+
+// seen counts record rec (1-based) as having f, once, even when a
+// duplicate CSV header or a key "a.b" beside a nested "a": {"b"} gives
+// the path twice.
+func (f *inferField) seen(rec int) {
+	if f.lastRec != rec {
+		f.lastRec = rec
+		f.present++
+	}
 }
 
 // field returns the state of path, creating it unless MaxFields is
@@ -206,6 +220,11 @@ func (in *Inferrer) addMap(prefix string, m map[string]any, depth int) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
+		if k == "" {
+			// An empty key names no field; count it as dropped.
+			in.dropped++
+			continue
+		}
 		path := k
 		if prefix != "" {
 			path = prefix + "." + k
@@ -218,7 +237,7 @@ func (in *Inferrer) addValue(path string, v any, depth int) {
 	if sub, ok := asMap(v); ok && depth+1 < in.cfg.MaxDepth && len(sub) > 0 {
 		if f := in.field(path); f != nil {
 			f.isMap = true
-			f.present++
+			f.seen(in.records)
 		}
 		in.addMap(path, sub, depth+1)
 		return
@@ -227,7 +246,7 @@ func (in *Inferrer) addValue(path string, v any, depth int) {
 	if f == nil {
 		return
 	}
-	f.present++
+	f.seen(in.records)
 	switch x := v.(type) {
 	case nil:
 		f.prof.AddNull()
