@@ -331,6 +331,8 @@ var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
 	"invoice.amount":   "total|1; amount_due|0.6",
 	"lead.company":     "account|1",
+	// A person's "parent customer" is the company it belongs to.
+	"contact.account_id": "parent|0.8",
 }
 
 // parseAliases reads "a b|w; c|w" into aliases.

@@ -249,10 +249,10 @@ func (m *Matcher) Match(ctx context.Context, s drift.Schema) (*MatchResult, erro
 	// Score every entity, classify the object, keep the chosen rows.
 	objWords := m.objectPrior(s)
 	type entScore struct {
-		idx          int
-		prior, fit   float64
-		total        float64
-		rows         [][]pair
+		idx        int
+		prior, fit float64
+		total      float64
+		rows       [][]pair
 	}
 	scores := make([]entScore, len(m.entities))
 	for ei := range m.entities {
@@ -273,6 +273,11 @@ func (m *Matcher) Match(ctx context.Context, s drift.Schema) (*MatchResult, erro
 			rows[fi] = row
 		}
 		prior := objWords[e.name]
+		// A lead is a person in a particular state: without the object
+		// saying so, a person is a contact.
+		if e.name == "lead" && prior == 0 {
+			fit *= 0.6
+		}
 		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit, rows: rows}
 	}
 	order := make([]int, len(scores))
@@ -324,9 +329,11 @@ func (m *Matcher) objectPrior(s drift.Schema) map[string]float64 {
 			for _, c := range m.lx.concept(raw) {
 				if ew, ok := entityWords[c]; ok {
 					strength = ew.strength
-					// A customer or client may be a company or a person.
+					// A customer or client may be a company or a person,
+					// but is no longer a prospect.
 					if c == "account" && isCustomerWord(raw) {
 						strength = 2
+						out["contact"] = max(out["contact"], 1.5)
 					}
 					out[ew.entity] = max(out[ew.entity], strength)
 				}

@@ -191,3 +191,24 @@ func TestCalibrationReport(t *testing.T) {
 	sort.Slice(all, func(i, j int) bool { return all[i].conf < all[j].conf })
 	_ = all
 }
+
+// TestMatchHoldout runs the second batch of own cases, written after the
+// first round of tuning and kept out of it: its figure is the honest
+// estimate for unseen vendors.
+func TestMatchHoldout(t *testing.T) {
+	m, err := NewMatcher(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := scoreMatchCases(t, m, filepath.Join("testdata", "holdout"))
+	if sc.total == 0 {
+		t.Fatal("no holdout cases")
+	}
+	t.Logf("holdout: accuracy %.3f precision %.3f recall %.3f over %d fields", sc.accuracy(), sc.precision(), sc.recall(), sc.total)
+	for _, e := range sc.errors {
+		t.Log(e)
+	}
+	if sc.accuracy() < 0.75 {
+		t.Errorf("holdout match accuracy %.3f < 0.75", sc.accuracy())
+	}
+}

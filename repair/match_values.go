@@ -14,15 +14,15 @@ import (
 // valueProfile is what a field's samples look like: the share of
 // non-empty samples that have each shape.
 type valueProfile struct {
-	n                                         int
-	email, phone, url, domain, deepURL        float64
-	currency, country                         float64
-	date, timestamp, epoch                    float64
-	integer, numeric, boolean                 float64
-	idLike, text, multiWord                   float64
-	min, max                                  float64
-	hasNum                                    bool
-	distinct                                  float64
+	n                                  int
+	email, phone, url, domain, deepURL float64
+	currency, country                  float64
+	date, timestamp, epoch             float64
+	integer, numeric, boolean          float64
+	idLike, text, multiWord            float64
+	min, max                           float64
+	hasNum                             bool
+	distinct                           float64
 }
 
 // profileValues reads a field's samples. Stats patterns computed upstream
@@ -412,6 +412,11 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 	}
 	f := lin(p.text, 0.55, 1.05)
 	switch target.Name {
+	case "stage", "status", "type", "industry", "source":
+		// Categories often come as codes of a lookup table.
+		if p.numeric > 0.5 {
+			return 0.85, "coded category"
+		}
 	case "first_name", "last_name":
 		if p.multiWord > 0.6 {
 			f *= 0.6
