@@ -158,6 +158,7 @@ var concepts = map[string]string{
 	"und": "", "and": "", "csv": "", "export": "", "import": "", "tbl": "", "table": "", "view": "", "dim": "",
 	"fact": "", "stg": "", "raw": "", "src_": "", "record": "", "rec_": "", "entity": "", "s": "", "v": "", "v2": "",
 	"salesforce": "", "zoho": "", "pipedrive": "", "netsuite": "", "dynamics": "", "sap": "", "mscrm": "",
+	"associated": "", "related": "", "linked": "",
 	"new": "", "details": "", "value_": "", "item": "", "items": "",
 }
 
@@ -333,6 +334,11 @@ var targetAliases = map[string]string{
 	"lead.company":     "account|1",
 	// A person's "parent customer" is the company it belongs to.
 	"contact.account_id": "parent|0.8",
+	// Billing systems call the billed party a contact.
+	"invoice.account_id": "contact|0.8",
+	// A person's bare "name" is the given name when the values are single
+	// words (the values decide against full names).
+	"contact.first_name": "name|0.6",
 }
 
 // parseAliases reads "a b|w; c|w" into aliases.

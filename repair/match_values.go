@@ -20,6 +20,7 @@ type valueProfile struct {
 	date, timestamp, epoch             float64
 	integer, numeric, boolean          float64
 	idLike, text, multiWord            float64
+	clock                              float64 // h:mm or h:mm:ss durations
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -92,6 +93,9 @@ func profileValues(f drift.Field) valueProfile {
 				p.date++
 			}
 		}
+		if looksClock(v) {
+			p.clock++
+		}
 		if looksIDLike(v) {
 			p.idLike++
 		}
@@ -105,7 +109,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -291,6 +295,20 @@ func looksTemporal(v string) (date, ts bool) {
 	return false, false
 }
 
+// looksClock reports an h:mm or h:mm:ss value.
+func looksClock(v string) bool {
+	parts := strings.Split(v, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" || len(p) > 2 && i > 0 || !isDigits(p) {
+			return false
+		}
+	}
+	return true
+}
+
 // looksIDLike reports a value that reads as a key: one token of letters,
 // digits and a few separators, with at least one digit or of a fixed
 // machine shape.
@@ -382,6 +400,9 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 	case canonical.TypeInteger, canonical.TypeDecimal:
 		if p.date+p.timestamp > 0.5 {
 			return 0.3, "dates, not numbers"
+		}
+		if strings.HasPrefix(target.Name, "duration") && p.clock > 0.5 {
+			return 1, pct("h:mm durations", p.clock)
 		}
 		return lin(p.numeric, 0.3, 1.05), pct("numeric", p.numeric)
 	case canonical.TypePercent:

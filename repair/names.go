@@ -146,7 +146,7 @@ func newLexer(extraWords []string) *lexer {
 		"orders", "spent", "fiscal", "quarter", "year", "month", "week", "tracking", "version", "sync", "token",
 		"print", "send", "sent", "to", "reports", "report", "territory", "segment", "tier", "level", "group",
 		"shared", "tickets", "ticket", "details", "external", "inactive", "active", "archived", "status", "ytd", "mtd",
-		"last", "expected", "renewal", "contract", "product", "products", "quote", "order", "shipping", "ship"} {
+		"last", "expected", "renewal", "associated", "related", "linked", "contract", "product", "products", "quote", "order", "shipping", "ship"} {
 		add(w)
 	}
 	return lx
@@ -216,7 +216,9 @@ func (lx *lexer) segment(w string) []string {
 				continue
 			}
 			part := w[j:i]
-			if !lx.vocab[part] {
+			// Compounds join their parts with a linking s in German and
+			// Dutch ("Bedrijfsnaam", "Jahresumsatz").
+			if !lx.vocab[part] && !(len(part) > 4 && part[len(part)-1] == 's' && lx.vocab[part[:len(part)-1]]) {
 				continue
 			}
 			// Prefer fewer, longer parts; two-letter parts cost extra.
