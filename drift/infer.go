@@ -22,7 +22,7 @@ type InferConfig struct {
 	SampleSize int
 	// MaxFields caps the number of distinct field paths tracked; fields
 	// first seen past the cap are ignored and counted by
-	// [Inferrer.DroppedFields]. Defaults to 1000.
+	// [Inferrer.Dropped]. Defaults to 1000.
 	MaxFields int
 	// MaxDepth is how many levels of nested maps are flattened into
 	// dotted paths; a map deeper than that becomes one field of type
@@ -113,10 +113,11 @@ func NewInferrer(system, object string, cfg *InferConfig) *Inferrer {
 // Records reports how many records were added.
 func (in *Inferrer) Records() int { return in.records }
 
-// DroppedFields reports how many field paths were ignored: distinct
-// paths first seen after MaxFields was reached, and every empty map key
-// or CSV header met.
-func (in *Inferrer) DroppedFields() int { return in.dropped }
+// Dropped reports how many values were ignored: values of paths first
+// met after MaxFields was reached (such paths are not remembered, so
+// each occurrence counts) and values under an empty map key or CSV
+// header.
+func (in *Inferrer) Dropped() int { return in.dropped }
 
 // Add adds one record. Keys are visited in sorted order, so field order
 // in the schema is deterministic: first-seen, sorted within a record.
@@ -202,8 +203,7 @@ func (in *Inferrer) field(path string) *inferField {
 		return f
 	}
 	if len(in.order) >= in.cfg.MaxFields {
-		in.dropped++
-		in.fields[path] = nil // count each dropped path once
+		in.dropped++ // not remembered: keys can be unbounded (ids as keys)
 		return nil
 	}
 	f := &inferField{name: path}
@@ -221,7 +221,7 @@ func (in *Inferrer) addMap(prefix string, m map[string]any, depth int) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if k == "" {
-			// An empty key names no field; count it as dropped.
+			// An empty key names no field.
 			in.dropped++
 			continue
 		}

@@ -186,8 +186,8 @@ func TestInferBoundsAndDeterminism(t *testing.T) {
 		for i := range 1000 {
 			in.Add(map[string]any{"a": fmt.Sprint("value", i), "b": i, "c": "é" + strings.Repeat("x", 10), "d": 1, "e": 2})
 		}
-		if in.DroppedFields() != 2 || in.Records() != 1000 {
-			t.Errorf("dropped %d, records %d", in.DroppedFields(), in.Records())
+		if in.Dropped() != 2000 || in.Records() != 1000 {
+			t.Errorf("dropped %d, records %d; want 2000 (2 paths x 1000 records), 1000", in.Dropped(), in.Records())
 		}
 		return in.Schema()
 	}
