@@ -25,8 +25,9 @@ import (
 
 // Harness gives the suite a store to test.
 type Harness interface {
-	// MakeStore returns an empty store, independent of every store made
-	// by other harnesses.
+	// MakeStore returns a store to test. It need not be empty (the suite
+	// uses fresh ids and emails throughout), but no other test may use it
+	// concurrently.
 	MakeStore(ctx context.Context) (authn.Store, error)
 	// Close releases what the harness holds.
 	Close()
