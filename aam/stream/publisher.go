@@ -125,7 +125,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...canonical.Event) erro
 		done += n
 	}
 	// Do not keep huge buffers in the pool.
-	if buf.enc.buf.Cap() > 4<<20 {
+	if cap(buf.enc.buf) > 4<<20 {
 		buf.enc = newEncoder()
 	}
 	return nil
@@ -143,7 +143,7 @@ func (p *Publisher) encode(buf *pubBuf, batch []canonical.Event, offset int) err
 		}
 		spans = append(spans, span{s, e})
 	}
-	all := buf.enc.buf.Bytes() // stable now that encoding is finished
+	all := buf.enc.bytes() // stable now that encoding is finished
 	for i := range batch {
 		buf.msgs = append(buf.msgs, driver.Message{Tenant: batch[i].Tenant, Body: all[spans[i].s:spans[i].e:spans[i].e]})
 	}

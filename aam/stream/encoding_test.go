@@ -1,0 +1,116 @@
+package stream
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// stdEncode is the reference: the event's own JSON encoding.
+func stdEncode(t testing.TB, v any) ([]byte, error) {
+	t.Helper()
+	return json.Marshal(v)
+}
+
+func TestFastEncoderIsInUse(t *testing.T) {
+	if !fastEventOK {
+		t.Fatal("canonical.Event changed shape: the fast encoder is off and publishing falls back to encoding/json; update fastjson.go (layouts and appendEvent)")
+	}
+}
+
+func TestFastEncoderMatchesEncodingJSON(t *testing.T) {
+	cases := map[string]canonical.Event{
+		"full":    *checkSample(),
+		"zero":    {},
+		"minimal": {ID: "x", Tenant: tenancy.New(), Data: map[string]any{}},
+	}
+	for name, ev := range cases {
+		t.Run(name, func(t *testing.T) {
+			want, err := stdEncode(t, &ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Encode(&ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("fast encoding differs from encoding/json:\n got %s\nwant %s", got, want)
+			}
+			back, err := Decode(ev.Tenant, got)
+			if ev.ID != "" && (err != nil || back.ID != ev.ID) {
+				t.Fatalf("Decode of Encode: %v, %q", err, back.ID)
+			}
+		})
+	}
+}
+
+func TestEncodeRefusesWhatEncodingJSONRefuses(t *testing.T) {
+	for name, v := range map[string]any{
+		"nan":  math.NaN(),
+		"inf":  math.Inf(1),
+		"year": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		"chan": make(chan int),
+	} {
+		ev := canonical.Event{ID: "e", Tenant: tenancy.New(), Data: map[string]any{"v": v}}
+		if _, err := stdEncode(t, &ev); err == nil {
+			t.Fatalf("%s: encoding/json accepts it; the test is wrong", name)
+		}
+		if _, err := Encode(&ev); err == nil || !strings.Contains(err.Error(), `"e"`) {
+			t.Errorf("%s: Encode: %v, want an error naming the event", name, err)
+		}
+	}
+}
+
+func FuzzEncode(f *testing.F) {
+	f.Add("id", "name", "a\"b\\c\n\x00\u2028\xff", int64(3), 1.25, true)
+	f.Add("", "", "", int64(-1), 1e-9, false)
+	f.Add("日本", "k", "<script>&amp;", int64(math.MaxInt64), 1e300, true)
+	f.Fuzz(func(t *testing.T, id, key, val string, i int64, fl float64, b bool) {
+		if math.IsNaN(fl) || math.IsInf(fl, 0) {
+			fl = 0
+		}
+		ev := canonical.Event{
+			ID: id, Tenant: tenancy.New(), Entity: val, SourceKey: key,
+			Source:     canonical.Source{System: val},
+			Data:       map[string]any{key: val, key + "i": i, key + "f": fl, key + "b": b, val: []any{val, fl}},
+			Problems:   []canonical.Problem{{Field: key, SourceField: val, Raw: val, Reason: id}},
+			OccurredAt: time.Unix(i%(1<<34), int64(fl)%1e9).UTC(),
+		}
+		want, werr := stdEncode(t, &ev)
+		got, gerr := Encode(&ev)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("encoding/json error %v, Encode error %v", werr, gerr)
+		}
+		if werr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("fast encoding differs:\n got %s\nwant %s", got, want)
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	ev := *checkSample()
+	delete(ev.Data, "num")
+	delete(ev.Data, "list")
+	delete(ev.Data, "m")
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf, _ = appendEncoded(buf[:0], &ev)
+		}
+		b.SetBytes(int64(len(buf)))
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_, _ = json.Marshal(&ev)
+		}
+	})
+}
