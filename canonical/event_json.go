@@ -24,22 +24,25 @@ type plainEvent Event
 // [DecodeEvent] gives back the same bytes.
 func (e Event) MarshalJSON() ([]byte, error) {
 	p := plainEvent(e)
-	for k, v := range e.Data {
-		if _, ok := v.(decimal.Decimal); ok {
-			data := make(map[string]any, len(e.Data))
-			for k, v := range e.Data {
-				if d, ok := v.(decimal.Decimal); ok {
-					data[k] = fixedDecimal(d)
-				} else {
-					data[k] = v
-				}
+	if hasDecimal(e.Data) {
+		p.Data = make(map[string]any, len(e.Data))
+		for k, v := range e.Data {
+			if d, ok := v.(decimal.Decimal); ok {
+				v = fixedDecimal(d)
 			}
-			p.Data = data
-			break
+			p.Data[k] = v
 		}
-		_ = k
 	}
 	return json.Marshal(p)
+}
+
+func hasDecimal(data map[string]any) bool {
+	for _, v := range data {
+		if _, ok := v.(decimal.Decimal); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // UnmarshalJSON reads an event as [Event.MarshalJSON] writes it. Data
