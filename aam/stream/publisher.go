@@ -104,31 +104,72 @@ func (p *Publisher) Publish(ctx context.Context, events ...canonical.Event) erro
 	if len(events) == 0 {
 		return nil
 	}
-	buf := p.pool.Get().(*pubBuf)
-	defer p.pool.Put(buf)
-
-	done := 0
-	for done < len(events) {
-		n := min(p.cfg.MaxBatch, len(events)-done)
-		batch := events[done : done+n]
-		if err := p.encode(buf, batch, done); err != nil {
-			return p.fail(done, len(events), err)
+	// Batches go to the driver one after another, in order; while one is
+	// in flight the next is encoded, so the client's encoding overlaps the
+	// backend's work.
+	bufs := [2]*pubBuf{p.pool.Get().(*pubBuf), nil}
+	defer func() {
+		for _, b := range bufs {
+			if b != nil {
+				if cap(b.enc.buf) > 4<<20 { // do not keep huge buffers
+					b.enc = newEncoder()
+				}
+				p.pool.Put(b)
+			}
+		}
+	}()
+	type result struct {
+		stored int
+		err    error
+	}
+	var (
+		inflight chan result
+		sent     int // events handed to the driver before the in-flight batch
+		flying   int // events in the in-flight batch
+	)
+	wait := func() error {
+		if inflight == nil {
+			return nil
+		}
+		r := <-inflight
+		inflight = nil
+		if r.err != nil {
+			return p.fail(sent+max(0, min(r.stored, flying)), len(events), r.err)
+		}
+		sent += flying
+		flying = 0
+		return nil
+	}
+	for next, k := 0, 0; next < len(events); k ^= 1 {
+		n := min(p.cfg.MaxBatch, len(events)-next)
+		if bufs[k] == nil {
+			bufs[k] = p.pool.Get().(*pubBuf)
+		}
+		buf := bufs[k]
+		encErr := p.encode(buf, events[next:next+n], next)
+		if err := wait(); err != nil {
+			return err
+		}
+		if encErr != nil {
+			return p.fail(sent, len(events), encErr)
 		}
 		if err := ctx.Err(); err != nil {
-			return p.fail(done, len(events), err)
+			return p.fail(sent, len(events), err)
 		}
-		stored, err := p.d.Publish(ctx, buf.ptrs)
-		if err != nil {
-			stored = max(0, min(stored, n))
-			return p.fail(done+stored, len(events), err)
+		inflight, flying = make(chan result, 1), n
+		if next+n == len(events) {
+			// The last batch: no need for another goroutine.
+			stored, err := p.d.Publish(ctx, buf.ptrs)
+			inflight <- result{stored, err}
+		} else {
+			go func(ch chan result, msgs []*driver.Message) {
+				stored, err := p.d.Publish(ctx, msgs)
+				ch <- result{stored, err}
+			}(inflight, buf.ptrs)
 		}
-		done += n
+		next += n
 	}
-	// Do not keep huge buffers in the pool.
-	if cap(buf.enc.buf) > 4<<20 {
-		buf.enc = newEncoder()
-	}
-	return nil
+	return wait()
 }
 
 func (p *Publisher) encode(buf *pubBuf, batch []canonical.Event, offset int) error {

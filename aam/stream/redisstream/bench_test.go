@@ -27,16 +27,15 @@ func benchEvents(tenant tenancy.ID, n int) []canonical.Event {
 			Op:        canonical.OpUpsert,
 			SourceKey: fmt.Sprintf("0065g00000%08d", i),
 			Data: map[string]any{
-				"name":        fmt.Sprintf("Renewal %d - Acme Industrial Supplies", i),
+				"name":        fmt.Sprintf("Renewal %d - Acme", i),
 				"amount":      125000.5 + float64(i),
 				"currency":    "USD",
 				"stage":       "negotiation",
 				"probability": 0.6,
 				"close_date":  "2026-12-31",
-				"owner_email": "jordan.lee@example.com",
 				"account_id":  fmt.Sprintf("0015g00000%08d", i),
 			},
-			SchemaFingerprint: "sha256:9f2c1e0b7a4d5c3e8f1a2b3c4d5e6f708192a3b4",
+			SchemaFingerprint: "sha256:9f2c1e0b7a4d5c3e",
 			OccurredAt:        at,
 			IngestedAt:        at.Add(time.Second),
 		}
@@ -44,19 +43,26 @@ func benchEvents(tenant tenancy.ID, n int) []canonical.Event {
 	return out
 }
 
-// BenchmarkRedisPublish publishes ~500-byte events through the driver in
-// pipelined batches of 1000 and, in the same run, the same encoded
-// payloads with a bare go-redis pipeline of XADD (same MAXLEN ~). It
-// reports our rate (events/s), the bare rate (bare-events/s) and
-// ours/bare (ratio). One op is one event.
+// BenchmarkRedisPublish publishes ~500-byte events through the driver
+// and, in the same run, the same encoded payloads with a bare go-redis
+// pipeline of XADD ... MAXLEN ~ (pipelines of 1000, one after another).
+// Our publisher gets the events as canonical.Event values, 10000 per
+// Publish call (a page of source records), validates and encodes them and
+// sends them in pipelines of 1000, encoding the next batch while the
+// previous one is in flight. It reports our rate (events/s), the bare
+// rate (bare-events/s) and ours/bare (ratio). One op is one event; ns/op
+// and allocs cover our path only.
 func BenchmarkRedisPublish(b *testing.B) {
-	const batch = 1000
-	const maxLen = 100_000 // keep the shared Redis's memory bounded; same for both
+	const (
+		page     = 10_000
+		pipeline = 1000
+		maxLen   = 100_000 // keeps the shared Redis's memory bounded; same for both
+	)
 	client := testenv.Redis(b)
 	ctx := context.Background()
 	ours, bare := tenancy.New(), tenancy.New()
-	events := benchEvents(ours, batch)
-	payloads := make([][]byte, batch)
+	events := benchEvents(ours, page)
+	payloads := make([][]byte, page)
 	size := 0
 	for i := range events {
 		p, err := stream.Encode(&events[i])
@@ -66,24 +72,28 @@ func BenchmarkRedisPublish(b *testing.B) {
 		payloads[i] = p
 		size += len(p)
 	}
-	pub, err := NewPublisher(client, &PublisherConfig{MaxLen: maxLen, Stream: stream.PublisherConfig{MaxBatch: batch}})
+	pub, err := NewPublisher(client, &PublisherConfig{MaxLen: maxLen, Stream: stream.PublisherConfig{MaxBatch: pipeline}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pub.Close()
 	bareKey := keys{DefaultKeyPrefix}.stream(bare)
-	bareBatch := func(n int) {
-		pipe := client.Pipeline()
-		for i := range n {
-			pipe.XAdd(ctx, &redis.XAddArgs{Stream: bareKey, MaxLen: maxLen, Approx: true, Values: []any{fieldEvent, payloads[i]}})
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
-			b.Fatal(err)
+	barePublish := func(payloads [][]byte) {
+		for len(payloads) > 0 {
+			n := min(pipeline, len(payloads))
+			pipe := client.Pipeline()
+			for _, p := range payloads[:n] {
+				pipe.XAdd(ctx, &redis.XAddArgs{Stream: bareKey, MaxLen: maxLen, Approx: true, Values: []any{fieldEvent, p}})
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				b.Fatal(err)
+			}
+			payloads = payloads[n:]
 		}
 	}
 	// Warm both paths (connections, stream creation).
-	bareBatch(batch)
-	if err := pub.Publish(ctx, events...); err != nil {
+	barePublish(payloads[:pipeline])
+	if err := pub.Publish(ctx, events[:pipeline]...); err != nil {
 		b.Fatal(err)
 	}
 
@@ -91,8 +101,8 @@ func BenchmarkRedisPublish(b *testing.B) {
 	b.ResetTimer()
 	var oursTime, bareTime time.Duration
 	for done := 0; done < b.N; {
-		n := min(batch, b.N-done)
-		// Alternate ours and bare batch by batch so both see the same
+		n := min(page, b.N-done)
+		// Alternate ours and bare page by page so both see the same
 		// machine load (the Redis server shares the two cores).
 		start := time.Now()
 		if err := pub.Publish(ctx, events[:n]...); err != nil {
@@ -101,7 +111,7 @@ func BenchmarkRedisPublish(b *testing.B) {
 		oursTime += time.Since(start)
 		b.StopTimer()
 		start = time.Now()
-		bareBatch(n)
+		barePublish(payloads[:n])
 		bareTime += time.Since(start)
 		b.StartTimer()
 		done += n
@@ -112,5 +122,5 @@ func BenchmarkRedisPublish(b *testing.B) {
 	b.ReportMetric(oursRate, "events/s")
 	b.ReportMetric(bareRate, "bare-events/s")
 	b.ReportMetric(oursRate/bareRate, "ratio")
-	b.ReportMetric(float64(size)/batch, "bytes/event")
+	b.ReportMetric(float64(size)/page, "bytes/event")
 }

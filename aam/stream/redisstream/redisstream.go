@@ -16,9 +16,10 @@
 //
 // # Publishing
 //
-// A batch of events is one pipeline of XADD commands, each with an
-// approximate MAXLEN, so publishing costs one round trip per batch rather
-// than per event. MAXLEN trims the oldest entries whether or not every
+// A batch of events is one pipeline of XADD commands, so publishing costs
+// one round trip per batch rather than per event; the last entry of each
+// tenant in a batch carries an approximate MAXLEN, so the cap holds after
+// every batch. MAXLEN trims the oldest entries whether or not every
 // group has consumed them: size it far above the largest backlog a
 // consumer group may fall behind by.
 //
@@ -173,12 +174,39 @@ func (p *publisher) key(t tenancy.ID) string {
 }
 
 func (p *publisher) Publish(ctx context.Context, msgs []*driver.Message) (int, error) {
+	// Trim (MAXLEN ~) once per tenant per batch, on its last entry: the
+	// cap holds after every batch and Redis checks it once, not per entry.
+	type last struct {
+		tenant tenancy.ID
+		index  int
+	}
+	var lasts []last
+	for i, m := range msgs {
+		found := false
+		for j := range lasts {
+			if lasts[j].tenant == m.Tenant {
+				lasts[j].index, found = i, true
+				break
+			}
+		}
+		if !found {
+			lasts = append(lasts, last{m.Tenant, i})
+		}
+	}
+	trim := make([]bool, len(msgs))
+	for _, l := range lasts {
+		trim[l.index] = true
+	}
+
 	pipe := p.c.Pipeline()
 	args := make([]redis.XAddArgs, len(msgs))
 	vals := make([][2]any, len(msgs))
 	for i, m := range msgs {
 		vals[i] = [2]any{fieldEvent, m.Body}
-		args[i] = redis.XAddArgs{Stream: p.key(m.Tenant), MaxLen: p.maxLen, Approx: true, Values: vals[i][:]}
+		args[i] = redis.XAddArgs{Stream: p.key(m.Tenant), Values: vals[i][:]}
+		if trim[i] {
+			args[i].MaxLen, args[i].Approx = p.maxLen, true
+		}
 		pipe.XAdd(ctx, &args[i])
 	}
 	cmds, err := pipe.Exec(ctx)
