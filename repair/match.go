@@ -224,11 +224,18 @@ type fieldState struct {
 // usage account. It returns an error wrapping [ErrInvalidSchema] when a
 // field has no name or a name is used twice.
 func (m *Matcher) Match(ctx context.Context, s drift.Schema) (*MatchResult, error) {
+	res, _, err := m.matchWithFeatures(ctx, s)
+	return res, err
+}
+
+// matchWithFeatures is Match that also returns, per field, the features
+// its confidence was computed from (for calibration).
+func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*MatchResult, [][3]float64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkMatchSchema(s); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fs := make([]fieldState, len(s.Fields))
 	for i, f := range s.Fields {
@@ -309,14 +316,15 @@ func (m *Matcher) Match(ctx context.Context, s drift.Schema) (*MatchResult, erro
 	// One-to-one assignment maximizing the total margin over the threshold.
 	assign := m.assign(rows)
 	res.Fields = make([]FieldMatch, len(fs))
+	feats := make([][3]float64, len(fs))
 	for fi := range fs {
-		res.Fields[fi] = m.decide(fi, fs, rows, assign, e)
+		res.Fields[fi], feats[fi] = m.decide(fi, fs, rows, assign, e)
 	}
 
 	if m.cfg.Advisor != nil {
 		m.advise(ctx, tenant, s, res, e)
 	}
-	return res, nil
+	return res, feats, nil
 }
 
 // objectPrior reads the object's (and system's) name as evidence for each
@@ -521,7 +529,7 @@ func (m *Matcher) assign(rows [][]pair) []int {
 	return hungarianMax(profit)
 }
 
-func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e *entityInfo) FieldMatch {
+func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e *entityInfo) (FieldMatch, [3]float64) {
 	f := fs[fi]
 	row := rows[fi]
 	fm := FieldMatch{Source: f.f.Name, Provenance: canonical.ProvenanceHeuristic}
@@ -556,7 +564,9 @@ func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e
 				otherF = max(otherF, rows[k][ti].score)
 			}
 		}
-		fm.Confidence = round3(matchConfidence(min(1.1, p.score), min(1.1, p.score)-max(otherT, otherF)))
+		sc, margin := min(1.1, p.score), max(-0.5, min(0.5, min(1.1, p.score)-max(otherT, otherF)))
+		fm.Confidence = round3(matchConfidence(sc, margin))
+		feat := [3]float64{1, sc, margin}
 		fm.Evidence = append(fm.Evidence, describeName(f.ni, p, t))
 		fm.Evidence = append(fm.Evidence, "values: "+p.valueS)
 		if p.learn != "" {
@@ -566,7 +576,7 @@ func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e
 		if otherF > 0.3 {
 			fm.Evidence = append(fm.Evidence, fmt.Sprintf("one-to-one: preferred over other fields scoring up to %.2f for %s", otherF, t.target))
 		}
-		return fm
+		return fm, feat
 	}
 	// Abstain.
 	bestJ, bestS := -1, 0.0
@@ -584,6 +594,10 @@ func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e
 		}
 	}
 	fm.Confidence = round3(abstainConfidence(min(1.1, bestS), taken, m.cfg.Threshold))
+	feat := [3]float64{1, m.cfg.Threshold - min(1.1, bestS), 0}
+	if taken {
+		feat[2] = 1
+	}
 	switch {
 	case bestJ < 0 || bestS < 0.2:
 		fm.Evidence = append(fm.Evidence, fmt.Sprintf("nothing in %s resembles %q", e.name, f.f.Name))
@@ -603,7 +617,7 @@ func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e
 			fm.Evidence = append(fm.Evidence, p.learn)
 		}
 	}
-	return fm
+	return fm, feat
 }
 
 func describeName(ni nameInfo, p pair, t *targetInfo) string {
@@ -632,7 +646,7 @@ func describeName(ni nameInfo, p pair, t *targetInfo) string {
 // into a probability of being right. The coefficients were fitted on the
 // evaluation cases (see TestCalibration).
 func matchConfidence(score, margin float64) float64 {
-	return sigmoid(calMatch[0] + calMatch[1]*score + calMatch[2]*max(-0.5, min(0.5, margin)))
+	return sigmoid(calMatch[0] + calMatch[1]*score + calMatch[2]*margin)
 }
 
 // abstainConfidence is the probability that a field the matcher left
@@ -646,8 +660,8 @@ func abstainConfidence(best float64, taken bool, threshold float64) float64 {
 }
 
 var (
-	calMatch = [3]float64{-3, 6.5, 4}
-	calNone  = [3]float64{2, 6, 0.5}
+	calMatch = [3]float64{-2.84, 6.63, 4.05}
+	calNone  = [3]float64{2.82, 5.79, 1.22}
 )
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
