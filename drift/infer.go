@@ -97,6 +97,8 @@ type inferField struct {
 	typ     FieldType // joined type of non-null values; "" when none yet
 	present int       // records that had the field (null or not)
 	lastRec int       // the record that last counted in present
+	text    int       // values that came as CSV cells
+	typed   int       // values that came typed, from maps
 	isMap   bool      // seen as a nested map that was flattened
 	prof    Profiler
 	res     []string
@@ -166,6 +168,11 @@ func (in *Inferrer) Schema() *Schema {
 		prof.count += missing
 		prof.nulls += missing
 		typ := f.typ
+		if f.text > 0 && f.typed == 0 {
+			// CSV cells: the column as a whole decides, so "20240131"
+			// beside "2024-03-04" is a date, not integer-or-string.
+			typ = f.prof.Type()
+		}
 		if typ == "" {
 			typ = TypeString
 		}
@@ -343,6 +350,11 @@ func (in *Inferrer) addText(f *inferField, v string, csvCell bool) {
 	if !ok {
 		return
 	}
+	if csvCell {
+		f.text++
+	} else {
+		f.typed++
+	}
 	t := TypeString
 	switch {
 	case csvCell && vi.boolWord:
@@ -366,6 +378,7 @@ func (in *Inferrer) addTyped(f *inferField, text string, t FieldType) {
 		// values. Only a blank text is null.
 		return
 	}
+	f.typed++
 	in.sample(f, text)
 	f.typ = joinType(f.typ, t)
 }

@@ -162,9 +162,10 @@ func (p *Profiler) Stats() Stats {
 
 // Type infers a field type from the values added so far: boolean when
 // every non-null value is a boolean word (true/false/yes/no/t/f/y/n; a
-// column of 0 and 1 stays integer), then integer, number, date,
-// timestamp (dates and timestamps mixed widen to timestamp), and string
-// otherwise or when there are no non-null values.
+// column of 0 and 1 stays integer), then integer, number, date (ISO,
+// d/m/y and YYYYMMDD mixed), timestamp (timestamps mixed with dates or
+// unix times), and string otherwise or when there are no non-null
+// values.
 func (p *Profiler) Type() FieldType {
 	nonNull := p.count - p.nulls
 	switch {
@@ -178,8 +179,10 @@ func (p *Profiler) Type() FieldType {
 		return TypeNumber
 	case p.counts[bitIndex(bitDate)] == nonNull:
 		return TypeDate
-	case p.counts[bitIndex(bitTimestamp)] == nonNull,
-		p.counts[bitIndex(bitTimestamp)]+p.counts[bitIndex(bitDate)] == nonNull:
+	case p.counts[bitIndex(bitTimestamp)] > 0 &&
+		p.counts[bitIndex(bitTimestamp)]+p.counts[bitIndex(bitDate)]+p.counts[bitIndex(bitEpoch)] == nonNull:
+		// Timestamps mixed with dates or unix times (the patterns are
+		// exclusive per value) are timestamps.
 		return TypeTimestamp
 	}
 	return TypeString

@@ -98,7 +98,9 @@ func TestClassifyValues(t *testing.T) {
 		{"ABC", nil},
 		// country
 		{"DE", P(PatternCountry)},
-		{"de", P(PatternCountry)},
+		{"de", nil},
+		{"no", P(PatternBoolean)},
+		{"usa", nil},
 		{"DEU", P(PatternCountry)},
 		{"Germany", P(PatternCountry)},
 		{"united states", P(PatternCountry)},

@@ -66,28 +66,20 @@ func buildTables() {
 	}
 }
 
-// isCountry reports whether v is an ISO 3166 alpha-2 or alpha-3 code (all
-// upper or all lower case) or an English country name (any case).
+// isCountry reports whether v is an ISO 3166 alpha-2 or alpha-3 code in
+// upper case or an English country name (any case). Lower-case codes
+// are not accepted: "no", "in", "it" and "and" are words far more often
+// than Norway, India, Italy and Andorra.
 func isCountry(v string) bool {
 	tablesOnce.Do(buildTables)
 	if len(v) < 2 || len(v) > 48 {
 		return false
 	}
 	if len(v) <= 3 {
-		upper, lower := true, true
 		for i := 0; i < len(v); i++ {
-			c := v[i]
-			switch {
-			case c >= 'A' && c <= 'Z':
-				lower = false
-			case c >= 'a' && c <= 'z':
-				upper = false
-			default:
+			if v[i] < 'A' || v[i] > 'Z' {
 				return false
 			}
-		}
-		if !upper && !lower && len(v) == 2 {
-			return false
 		}
 	}
 	var buf [48]byte
