@@ -114,3 +114,25 @@ func TestDetectorLogsWithoutSamples(t *testing.T) {
 		t.Errorf("sample values leaked into the log: %s", out)
 	}
 }
+
+// BenchmarkObserveUnchanged is the steady state of a sync: the schema is
+// the one recorded, so Observe reads, diffs and records nothing.
+func BenchmarkObserveUnchanged(b *testing.B) {
+	ctx := context.Background()
+	det := drift.NewDetector(drift.NewStore(memstore.New(), nil), nil)
+	s := &drift.Schema{ConnectionID: "c", Object: "o"}
+	for i := range 50 {
+		s.Fields = append(s.Fields, drift.Field{Name: "Field_" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26)), Type: drift.TypeString})
+	}
+	if _, err := det.Observe(ctx, tenant, s); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if ev, err := det.Observe(ctx, tenant, s); err != nil || ev != nil {
+			b.Fatal(ev, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "observes/s")
+}
