@@ -124,17 +124,31 @@ func epochInstant(n number) (instant, string) {
 }
 
 func dateInstant(y, m, d int, loc *time.Location) (instant, bool) {
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if !validDate(y, m, d) {
 		return instant{}, false
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc)
-	if t.Day() != d { // 31 April, 29 February in a common year
-		return instant{}, false
+	return instant{t: time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), y: y, m: m, d: d}, true
+}
+
+// validDate reports whether y-m-d is a day of the proleptic Gregorian
+// calendar between the years 1 and 9999.
+func validDate(y, m, d int) bool {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 {
+		return false
 	}
-	return instant{t: t, y: y, m: m, d: d}, true
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return d <= 29
+		}
+		return d <= 28
+	case 4, 6, 9, 11:
+		return d <= 30
+	}
+	return d <= 31
 }
 
 // parseTime reads the date and time forms seen in real sources:
@@ -339,10 +353,10 @@ func fixedZone(secs int) *time.Location {
 }
 
 func buildInstant(y, m, d, hh, mm, ss, nanos int, hasTime bool, zone *time.Location, loc *Locale) (instant, string) {
-	in, ok := dateInstant(y, m, d, nil)
-	if !ok {
+	if !validDate(y, m, d) {
 		return instant{}, "no such day"
 	}
+	in := instant{y: y, m: m, d: d}
 	if hh > 23 || mm > 59 || ss > 59 {
 		return instant{}, "bad time of day"
 	}

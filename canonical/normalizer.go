@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -394,6 +395,17 @@ func (n *Normalizer) rowIndex(header []string) *rowIndex {
 // the id recipe changes it.
 const eventIDVersion = "canonical.event.v1"
 
+// ctxPool recycles the per-record scratch: the normalizer context and
+// the buffer the event id is hashed from.
+var ctxPool = sync.Pool{New: func() any { return &normCtx{buf: make([]byte, 0, 512)} }}
+
+// eventAndSlice lets a single-entity record cost one allocation for its
+// event and the slice that returns it.
+type eventAndSlice struct {
+	ev  Event
+	arr [1]*Event
+}
+
 func (n *Normalizer) normalize(g getter, op Op, ref string) ([]*Event, error) {
 	if op == "" {
 		op = OpUpsert
@@ -401,31 +413,45 @@ func (n *Normalizer) normalize(g getter, op Op, ref string) ([]*Event, error) {
 	if op != OpUpsert && op != OpDelete {
 		return nil, fmt.Errorf("%w: op %q", ErrInvalidMapping, op)
 	}
-	var scratch [512]byte
+	c := ctxPool.Get().(*normCtx)
+	defer func() {
+		if cap(c.buf) <= 8<<10 {
+			*c = normCtx{buf: c.buf[:0]}
+			ctxPool.Put(c)
+		}
+	}()
 	now := n.cfg.Now().UTC()
-	events := make([]*Event, 0, len(n.entities))
-	for _, pe := range n.entities {
-		ev, err := n.normalizeEntity(pe, g, op, ref, now, scratch[:0])
-		if err != nil {
+	if len(n.entities) == 1 {
+		p := &eventAndSlice{}
+		if err := n.normalizeEntity(&p.ev, n.entities[0], g, op, ref, now, c); err != nil {
 			return nil, err
 		}
-		events = append(events, ev)
+		p.arr[0] = &p.ev
+		return p.arr[:], nil
+	}
+	evs := make([]Event, len(n.entities))
+	events := make([]*Event, len(n.entities))
+	for i, pe := range n.entities {
+		if err := n.normalizeEntity(&evs[i], pe, g, op, ref, now, c); err != nil {
+			return nil, err
+		}
+		events[i] = &evs[i]
 	}
 	return events, nil
 }
 
-func (n *Normalizer) normalizeEntity(pe *planEntity, g getter, op Op, ref string, now time.Time, buf []byte) (*Event, error) {
+func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op, ref string, now time.Time, c *normCtx) error {
 	loc := &n.cfg.Locale
-	c := normCtx{loc: loc, region: loc.Region, text: true}
+	*c = normCtx{loc: loc, region: loc.Region, text: true, buf: c.buf[:0]}
 	if pe.hasPhone && pe.country != nil {
 		if raw, ok := g.get(pe.country); ok {
-			cc := normCtx{}
+			var cc normCtx
 			if v, reason := normCountry(raw, &cc); reason == "" {
 				c.region = v.(string)
 			}
 		}
 	}
-	ev := &Event{
+	*ev = Event{
 		Tenant:            n.tenant,
 		Source:            n.src,
 		Entity:            pe.name,
@@ -435,14 +461,13 @@ func (n *Normalizer) normalizeEntity(pe *planEntity, g getter, op Op, ref string
 		Data:              make(map[string]any, len(pe.fields)+1),
 	}
 	// The hashed text: who, then every field in name order.
-	c.buf = append(buf, eventIDVersion...)
+	c.buf = append(c.buf, eventIDVersion...)
 	c.buf = append(c.buf, 0)
 	c.buf = append(c.buf, n.tenant[:]...)
 	for _, s := range [...]string{n.src.System, n.src.ConnectionID, n.src.Object, pe.name, string(op)} {
 		c.buf = append(c.buf, s...)
 		c.buf = append(c.buf, 0)
 	}
-	keyAt := len(c.buf)
 	var key string
 	for _, pf := range pe.fields {
 		raw, present := g.get(pf)
@@ -454,7 +479,7 @@ func (n *Normalizer) normalizeEntity(pe *planEntity, g getter, op Op, ref string
 		c.scale = PercentScale(pf.scale.Load())
 		c.ambiguous = false
 		mark := len(c.buf)
-		v, reason := pf.fn(raw, &c)
+		v, reason := pf.fn(raw, c)
 		switch reason {
 		case "":
 			ev.Data[pf.name] = v
@@ -491,19 +516,22 @@ func (n *Normalizer) normalizeEntity(pe *planEntity, g getter, op Op, ref string
 			if ref == "" {
 				ref = "record"
 			}
-			return nil, &MissingKeyError{Record: ref, Object: n.src.Object, Entity: pe.name, Fields: fields}
+			return &MissingKeyError{Record: ref, Object: n.src.Object, Entity: pe.name, Fields: fields}
 		}
 		ev.Data["id"] = key
 	}
 	ev.SourceKey = key
-	// The key goes in after the who-part, so that it is hashed once,
-	// length-prefixed, whether it came from the id field or the Config.
-	var lenBuf [20]byte
-	kl := strconv.AppendInt(lenBuf[:0], int64(len(key)), 10)
-	c.buf = slices.Insert(c.buf, keyAt, append(append(kl, ':'), key...)...)
+	// The key goes last, length-prefixed, so that it is hashed the same
+	// whether it came from the id field or the Config.
+	c.buf = append(c.buf, 1)
+	c.buf = strconv.AppendInt(c.buf, int64(len(key)), 10)
+	c.buf = append(c.buf, ':')
+	c.buf = append(c.buf, key...)
 	sum := sha256.Sum256(c.buf)
-	ev.ID = hex.EncodeToString(sum[:16])
-	return ev, nil
+	var hexID [32]byte
+	hex.Encode(hexID[:], sum[:16])
+	ev.ID = string(hexID[:])
+	return nil
 }
 
 // declaredKey reads the Config's key fields: their string forms joined

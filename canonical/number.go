@@ -173,6 +173,9 @@ func numberFromAny(raw any, sep rune, loc *Locale, allowPct bool) (number, strin
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return number{}, "not a finite number"
 		}
+		if v == math.Trunc(v) && v < 1e15 && v > -1e15 {
+			return intNumber(int64(v)), "" // an integral float is that integer, exactly
+		}
 		return parseNumberBytes(strconv.AppendFloat(buf[:0], v, 'f', -1, 64))
 	case float32:
 		f := float64(v)

@@ -57,7 +57,10 @@ var currencySymbols = map[string]string{
 var (
 	countryByCode map[string]string // alpha-2 and alpha-3 -> alpha-2
 	countryByName map[string]string // folded English name or alias -> alpha-2
-	currencyCodes map[string]bool
+	currencyCodes map[string]struct{}
+	// boxedCodes holds every country and currency code already boxed in
+	// an interface, so that an event's value costs no allocation.
+	boxedCodes map[string]any
 )
 
 func init() {
@@ -74,9 +77,14 @@ func init() {
 	for k, v := range countryAliases {
 		countryByName[k] = v
 	}
-	currencyCodes = make(map[string]bool, len(isoCurrencies))
+	currencyCodes = make(map[string]struct{}, len(isoCurrencies))
+	boxedCodes = make(map[string]any, len(isoCurrencies)+len(isoCountries))
 	for _, c := range isoCurrencies {
-		currencyCodes[c] = true
+		currencyCodes[c] = struct{}{}
+		boxedCodes[c] = c
+	}
+	for _, c := range isoCountries {
+		boxedCodes[c[0]] = c[0]
 	}
 }
 

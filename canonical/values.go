@@ -314,6 +314,9 @@ func normString(raw any, c *normCtx) (any, string) {
 		}
 		if !utf8.ValidString(s) {
 			s = strings.ToValidUTF8(s, "\uFFFD")
+		} else if len(s) == len(v) {
+			c.addString(s)
+			return raw, "" // unchanged: keep the caller's boxed value
 		}
 	case nil:
 		return nil, reasonNull
@@ -556,7 +559,10 @@ func normDate(raw any, c *normCtx) (any, string) {
 	if s, ok := raw.(string); ok {
 		s = strings.TrimSpace(s)
 		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-			c.addString(s) // already canonical: keep the caller's string
+			c.addString(s) // already canonical: keep the caller's value
+			if len(s) == len(raw.(string)) {
+				return raw, ""
+			}
 			return s, ""
 		}
 	}
@@ -580,7 +586,7 @@ func normTimestamp(raw any, c *normCtx) (any, string) {
 	c.t = in.t
 	if s, ok := raw.(string); ok && isCanonicalTimestamp(s) {
 		c.addString(s)
-		return s, ""
+		return raw, "" // already canonical: keep the caller's boxed value
 	}
 	var buf [32]byte
 	b := appendTimestamp(buf[:0], in.t)
@@ -901,7 +907,7 @@ func lookupCurrency(tok string, loc *Locale) (code string, ambiguous, ok bool) {
 			}
 			up[i] = ch
 		}
-		if currencyCodes[string(up[:])] {
+		if _, ok := currencyCodes[string(up[:])]; ok {
 			return currencyCode(up), false, true
 		}
 	}
@@ -921,10 +927,8 @@ func lookupCurrency(tok string, loc *Locale) (code string, ambiguous, ok bool) {
 // currencyCode returns the interned ISO code for up, so that the value
 // does not allocate.
 func currencyCode(up [3]byte) string {
-	for _, c := range isoCurrencies {
-		if c[0] == up[0] && c[1] == up[1] && c[2] == up[2] {
-			return c
-		}
+	if b, ok := boxedCodes[string(up[:])]; ok {
+		return b.(string)
 	}
 	return string(up[:])
 }
@@ -943,6 +947,9 @@ func normCurrency(raw any, c *normCtx) (any, string) {
 		return nil, "not an ISO 4217 currency code or a known sign"
 	}
 	c.addString(code)
+	if b, ok := boxedCodes[code]; ok {
+		return b, ""
+	}
 	return code, ""
 }
 
@@ -962,7 +969,7 @@ func normCountry(raw any, c *normCtx) (any, string) {
 		}
 		if code, ok := countryByCode[string(up[:len(s)])]; ok {
 			c.addString(code)
-			return code, ""
+			return boxedCodes[code], ""
 		}
 	}
 	if len(s) > 80 {
@@ -970,7 +977,7 @@ func normCountry(raw any, c *normCtx) (any, string) {
 	}
 	if code, ok := countryByName[foldName(s)]; ok {
 		c.addString(code)
-		return code, ""
+		return boxedCodes[code], ""
 	}
 	return nil, "not an ISO 3166 country code or a known country name"
 }

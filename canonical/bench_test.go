@@ -1,0 +1,96 @@
+package canonical
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// benchOpportunity is a 15-field opportunity record (no phone) as
+// encoding/json decodes it into map[string]any: strings, float64, bool,
+// a nested lookup object and two unmapped fields.
+func benchOpportunity() map[string]any {
+	return map[string]any{
+		"Id":               "0065g00000XyZ1AAA",
+		"CustomerRef":      map[string]any{"value": "0015g00000Abc"},
+		"Name":             "Acme - 200 seats",
+		"StageName":        "Negotiation",
+		"Amount":           "1,234.50",
+		"CurrencyIsoCode":  "USD",
+		"Probability":      float64(75),
+		"CloseDate":        "2025-03-04",
+		"IsClosed":         false,
+		"IsWon":            false,
+		"OwnerId":          "0055g00000Own",
+		"CreatedDate":      "2025-01-10T08:00:00.000+0000",
+		"LastModifiedDate": "2025-03-04T10:15:00Z",
+		"Description":      "long text",
+		"Type":             "New Business",
+	}
+}
+
+// BenchmarkNormalizeOpportunity normalizes one 15-field opportunity
+// record into its event. Run it with -cpu 1 -benchmem: records/s is per
+// core.
+func BenchmarkNormalizeOpportunity(b *testing.B) {
+	n := newOppNormalizer(b, nil)
+	rec := benchOpportunity()
+	if evs, err := n.Normalize(rec); err != nil || len(evs[0].Problems) != 0 || len(evs[0].Data) != 13 {
+		b.Fatalf("%v %+v", err, evs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := n.Normalize(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkNormalizeRow is the same record as a CSV row.
+func BenchmarkNormalizeRow(b *testing.B) {
+	n := newOppNormalizer(b, nil)
+	header := []string{"Id", "CustomerRef.value", "Name", "StageName", "Amount", "CurrencyIsoCode", "Probability", "CloseDate",
+		"IsClosed", "IsWon", "OwnerId", "CreatedDate", "LastModifiedDate", "Description", "Type"}
+	row := []string{"0065g00000XyZ1AAA", "0015g00000Abc", "Acme - 200 seats", "Negotiation", "1,234.50", "USD", "75", "2025-03-04",
+		"false", "false", "0055g00000Own", "2025-01-10T08:00:00.000+0000", "2025-03-04T10:15:00Z", "long text", "New Business"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := n.NormalizeRow(header, row, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkValidateEvent reports the cost of checking one normalized
+// opportunity event against its JSON Schema.
+func BenchmarkValidateEvent(b *testing.B) {
+	n := newOppNormalizer(b, nil)
+	evs, err := n.Normalize(benchOpportunity())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := Validate(evs[0]); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Validate(evs[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkMarshalEvent reports the cost of encoding one event as JSON.
+func BenchmarkMarshalEvent(b *testing.B) {
+	n := newOppNormalizer(b, nil)
+	evs, _ := n.Normalize(benchOpportunity())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(evs[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
