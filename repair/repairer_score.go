@@ -3,7 +3,6 @@ package repair
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -438,33 +437,38 @@ func repPositionsDisagree(g, a *repProfile) bool {
 }
 
 // repAssign pairs gone fields (rows) with added fields (columns) one to
-// one, best pairs first, ignoring pairs scored below minScore. It returns,
-// per row, the chosen column or -1.
+// one, maximizing the summed log-odds above minScore (the matcher's
+// Hungarian solver); pairs scored below minScore are never made. It
+// returns, per row, the chosen column or -1.
 func repAssign(scores [][]repPair, minScore float64) []int {
-	type cell struct {
-		i, j int
-		p    float64
-	}
-	var cells []cell
-	for i := range scores {
-		for j := range scores[i] {
-			if scores[i][j].p >= minScore {
-				cells = append(cells, cell{i, j, scores[i][j].p})
-			}
-		}
-	}
-	sort.SliceStable(cells, func(x, y int) bool { return cells[x].p > cells[y].p })
 	out := make([]int, len(scores))
 	for i := range out {
 		out[i] = -1
 	}
-	usedCol := map[int]bool{}
-	for _, c := range cells {
-		if out[c.i] >= 0 || usedCol[c.j] {
-			continue
+	if len(scores) == 0 || len(scores[0]) == 0 {
+		return out
+	}
+	floor := repLogit(minScore)
+	profit := make([][]float64, len(scores))
+	for i := range scores {
+		profit[i] = make([]float64, len(scores[i]))
+		for j, ps := range scores[i] {
+			if ps.p >= minScore {
+				// A small constant keeps a pair at exactly minScore worth
+				// making.
+				profit[i][j] = repLogit(ps.p) - floor + 1e-6
+			}
 		}
-		out[c.i] = c.j
-		usedCol[c.j] = true
+	}
+	for i, j := range hungarianMax(profit) {
+		if j >= 0 && j < len(scores[i]) && profit[i][j] > 0 {
+			out[i] = j
+		}
 	}
 	return out
+}
+
+func repLogit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-9), 1-1e-9)
+	return math.Log(p / (1 - p))
 }
