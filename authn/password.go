@@ -231,6 +231,13 @@ func ParsePHC(s string) (PHC, error) {
 		return p, &HashFormatError{Part: "m", Reason: fmt.Sprintf("must be between 8*p and %d KiB", maxArgon2Memory)}
 	}
 	p.Memory, p.Time, p.Threads = uint32(vals[0]), uint32(vals[1]), uint8(vals[2])
+	// The decoder skips \r and \n; a canonical string has neither.
+	if !isB64(parts[4]) {
+		return PHC{}, &HashFormatError{Part: "salt", Reason: "not unpadded standard base64"}
+	}
+	if !isB64(parts[5]) {
+		return PHC{}, &HashFormatError{Part: "key", Reason: "not unpadded standard base64"}
+	}
 	if p.Salt, err = b64.DecodeString(parts[4]); err != nil {
 		return PHC{}, &HashFormatError{Part: "salt", Reason: "not unpadded standard base64"}
 	}
@@ -244,6 +251,16 @@ func ParsePHC(s string) (PHC, error) {
 		return PHC{}, &HashFormatError{Part: "key", Reason: fmt.Sprintf("length must be between %d and %d bytes", minKeyLen, maxKeyLen)}
 	}
 	return p, nil
+}
+
+func isB64(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseCanonicalUint parses a decimal number without sign, leading zeros
