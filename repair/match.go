@@ -206,7 +206,7 @@ type pair struct {
 	name   float64 // name evidence alone
 	alias  []string
 	value  float64
-	valueS string
+	valueS valueNote
 	learn  string // learned-evidence note
 	banned bool   // rejected by a person before
 }
@@ -480,10 +480,14 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	for i := 0; i < ni.removed; i++ {
 		mk *= 0.97
 	}
+	valueOnly := t.field.Type == canonical.TypeEmail || t.field.Type == canonical.TypeCurrency
+	if ns == 0 && !valueOnly {
+		return pair{}
+	}
 	vf, vs := valueFit(fs.f.Type, fs.p, t.field)
 	sc := ns * mk * vf
 	// Values alone may speak for a distinctive type the entity holds once.
-	if ns < 0.3 && fs.p.n >= 2 {
+	if valueOnly && ns < 0.3 && fs.p.n >= 2 {
 		var share float64
 		switch t.field.Type {
 		case canonical.TypeEmail:
@@ -493,7 +497,7 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 		}
 		if share >= 0.9 && 0.6*share > sc {
 			sc = 0.6 * share
-			vs = "values alone: " + vs
+			vs.what = "values alone: " + vs.what
 		}
 	}
 	return pair{score: sc, name: ns * mk, alias: al, value: vf, valueS: vs}
@@ -526,7 +530,22 @@ func (m *Matcher) assign(rows [][]pair) []int {
 	if !any {
 		return out
 	}
-	return hungarianMax(profit)
+	// Only rows with some candidate take part.
+	var live []int
+	var sub [][]float64
+	for i, row := range profit {
+		for _, v := range row {
+			if v > 0 {
+				live = append(live, i)
+				sub = append(sub, row)
+				break
+			}
+		}
+	}
+	for k, j := range hungarianMax(sub) {
+		out[live[k]] = j
+	}
+	return out
 }
 
 func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e *entityInfo) (FieldMatch, [3]float64) {
@@ -568,7 +587,7 @@ func (m *Matcher) decide(fi int, fs []fieldState, rows [][]pair, assign []int, e
 		fm.Confidence = round3(matchConfidence(sc, margin))
 		feat := [3]float64{1, sc, margin}
 		fm.Evidence = append(fm.Evidence, describeName(f.ni, p, t))
-		fm.Evidence = append(fm.Evidence, "values: "+p.valueS)
+		fm.Evidence = append(fm.Evidence, "values: "+p.valueS.String())
 		if p.learn != "" {
 			fm.Provenance = canonical.ProvenanceLearned
 			fm.Evidence = append(fm.Evidence, p.learn)

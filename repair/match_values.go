@@ -272,6 +272,9 @@ func looksTemporal(v string) (date, ts bool) {
 	if len(v) < 6 || len(v) > 40 {
 		return false, false
 	}
+	if isDigits(v) && len(v) != 8 {
+		return false, false
+	}
 	if v[0] < '0' || v[0] > '9' {
 		if _, err := time.Parse("Jan 2, 2006", v); err == nil {
 			return true, false
@@ -338,40 +341,40 @@ func looksIDLike(v string) bool {
 // valueFit scores how well a field's declared type and samples fit a
 // target of the given type and name: a factor around 1 (0.2 strongly
 // against, 1.15 strongly for), with a short piece of evidence.
-func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float64, string) {
+func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float64, valueNote) {
 	isRef := target.Name == "id" || strings.HasSuffix(target.Name, "_id")
 	// Declared types that rule a target out.
 	switch ft {
 	case drift.TypeBoolean:
 		if target.Type != canonical.TypeBoolean {
-			return 0.25, "declared boolean"
+			return 0.25, note("declared boolean")
 		}
 	case drift.TypeDate, drift.TypeTimestamp:
 		if target.Type != canonical.TypeDate && target.Type != canonical.TypeTimestamp {
-			return 0.3, "declared " + string(ft)
+			return 0.3, note("declared " + string(ft))
 		}
 	case drift.TypeNumber:
 		switch target.Type {
 		case canonical.TypeEmail, canonical.TypePhone, canonical.TypeDomain, canonical.TypeCurrency, canonical.TypeCountry, canonical.TypeBoolean:
-			return 0.3, "declared number"
+			return 0.3, note("declared number")
 		case canonical.TypeString:
 			if isRef {
-				return 0.6, "declared number"
+				return 0.6, note("declared number")
 			}
-			return 0.5, "declared number"
+			return 0.5, note("declared number")
 		}
 	case drift.TypeInteger:
 		switch target.Type {
 		case canonical.TypeEmail, canonical.TypeDomain, canonical.TypeCurrency, canonical.TypeCountry:
-			return 0.3, "declared integer"
+			return 0.3, note("declared integer")
 		case canonical.TypeBoolean:
 			if p.boolean < 1 {
-				return 0.4, "declared integer"
+				return 0.4, note("declared integer")
 			}
 		}
 	}
 	if p.n == 0 {
-		return 0.95, "no samples"
+		return 0.95, note("no samples")
 	}
 	lin := func(share, lo, hi float64) float64 { return lo + (hi-lo)*share }
 	switch target.Type {
@@ -388,18 +391,18 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		return lin(p.country, 0.4, 1.1), pct("country", p.country)
 	case canonical.TypeDate, canonical.TypeTimestamp:
 		if ft == drift.TypeDate || ft == drift.TypeTimestamp {
-			return 1.1, "declared " + string(ft)
+			return 1.1, note("declared " + string(ft))
 		}
 		s := p.date + p.timestamp + p.epoch
 		return lin(min(1, s), 0.3, 1.1), pct("date/time", min(1, s))
 	case canonical.TypeBoolean:
 		if ft == drift.TypeBoolean {
-			return 1.15, "declared boolean"
+			return 1.15, note("declared boolean")
 		}
 		return lin(p.boolean, 0.3, 1.05), pct("boolean", p.boolean)
 	case canonical.TypeInteger, canonical.TypeDecimal:
 		if p.date+p.timestamp > 0.5 {
-			return 0.3, "dates, not numbers"
+			return 0.3, note("dates, not numbers")
 		}
 		if strings.HasPrefix(target.Name, "duration") && p.clock > 0.5 {
 			return 1, pct("h:mm durations", p.clock)
@@ -411,11 +414,11 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		}
 		if p.min >= 0 && p.max <= 100 {
 			if p.max <= 1 {
-				return 1.1, "numbers in 0..1"
+				return 1.1, note("numbers in 0..1")
 			}
-			return 1.05, "numbers in 0..100"
+			return 1.05, note("numbers in 0..100")
 		}
-		return 0.4, "numbers outside 0..100"
+		return 0.4, note("numbers outside 0..100")
 	}
 	// Strings.
 	if isRef {
@@ -429,19 +432,19 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		return f, pct("id-like", p.idLike)
 	}
 	if p.email > 0.5 || p.url+p.domain > 0.5 || p.date+p.timestamp > 0.5 {
-		return 0.4, "values are not free text"
+		return 0.4, note("values are not free text")
 	}
 	f := lin(p.text, 0.55, 1.05)
 	switch target.Name {
 	case "stage", "status", "type", "industry", "source":
 		// Categories often come as codes of a lookup table.
 		if p.numeric > 0.5 {
-			return 0.85, "coded category"
+			return 0.85, note("coded category")
 		}
 	case "first_name", "last_name":
 		if p.multiWord > 0.6 {
 			f *= 0.6
-			return f, "values hold several words"
+			return f, note("values hold several words")
 		}
 	case "name", "company", "subject":
 		if p.text < 0.5 && ft != drift.TypeString {
@@ -451,6 +454,19 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 	return f, pct("text", p.text)
 }
 
-func pct(what string, share float64) string {
-	return strconv.Itoa(int(share*100+0.5)) + "% " + what
+// valueNote is the value evidence of a pairing, formatted only when shown.
+type valueNote struct {
+	what  string
+	share float64 // < 0: no share
+}
+
+func note(s string) valueNote { return valueNote{what: s, share: -1} }
+
+func pct(what string, share float64) valueNote { return valueNote{what: what, share: share} }
+
+func (v valueNote) String() string {
+	if v.share < 0 {
+		return v.what
+	}
+	return strconv.Itoa(int(v.share*100+0.5)) + "% " + v.what
 }

@@ -1,0 +1,300 @@
+package repair
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/drift"
+)
+
+func newTestMatcher(t testing.TB) *Matcher {
+	t.Helper()
+	m, err := NewMatcher(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestSplitName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][][]string{
+		"NumberOfEmployees":          {{"number", "of", "employees"}},
+		"CustomerRef.value":          {{"customer", "ref"}, {"value"}},
+		"hs_lastmodifieddate":        {{"hs", "lastmodifieddate"}},
+		"Deal_Value__c":              {{"deal", "value", "c"}},
+		"address1_country":           {{"address", "country"}},
+		"HTTPServerURL":              {{"http", "server", "url"}},
+		"Währung":                    {{"wahrung"}},
+		"status_transitions.paid_at": {{"status", "transitions"}, {"paid", "at"}},
+	} {
+		if got := splitName(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("splitName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestReadName(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	for _, tc := range []struct {
+		raw, entity string
+		words       []string
+		idref, tmp  bool
+	}{
+		{"numberofemployees", "account", []string{"employees"}, false, false},
+		{"emp_cnt", "account", []string{"employees"}, false, false},
+		{"Jahresumsatz", "account", []string{"revenue"}, false, false},
+		{"Bedrijfsnaam", "account", []string{"name"}, false, false},
+		{"AccountId", "contact", []string{"account"}, true, false},
+		{"AccountId", "account", nil, true, false},
+		{"hs_lastmodifieddate", "deal", []string{"updated"}, false, true},
+		{"CurrencyIsoCode", "opportunity", []string{"currency"}, false, false},
+		{"_parentcustomerid_value", "contact", []string{"parent"}, true, false},
+		{"fecha_cierre", "opportunity", []string{"close"}, false, true},
+		{"acct_mgr", "account", []string{"owner"}, false, false},
+	} {
+		ni := m.forEntity(m.lx.read(tc.raw, ""), tc.entity)
+		if len(ni.words) == 0 {
+			ni.words = nil
+		}
+		if !reflect.DeepEqual(ni.words, tc.words) || ni.idref != tc.idref || ni.temporal != tc.tmp {
+			t.Errorf("read(%q, %s) = %q idref=%v temporal=%v, want %q idref=%v temporal=%v",
+				tc.raw, tc.entity, ni.words, ni.idref, ni.temporal, tc.words, tc.idref, tc.tmp)
+		}
+	}
+}
+
+// TestHungarianOptimal checks the assignment against brute force on small
+// random matrices.
+func TestHungarianOptimal(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for iter := 0; iter < 300; iter++ {
+		n, k := 1+r.IntN(5), 1+r.IntN(5)
+		p := make([][]float64, n)
+		for i := range p {
+			p[i] = make([]float64, k)
+			for j := range p[i] {
+				if r.Float64() < 0.7 {
+					p[i][j] = r.Float64()
+				}
+			}
+		}
+		got := hungarianMax(p)
+		used := map[int]bool{}
+		sum := 0.0
+		for i, j := range got {
+			if j < 0 {
+				continue
+			}
+			if used[j] {
+				t.Fatalf("column %d assigned twice: %v", j, got)
+			}
+			used[j] = true
+			sum += p[i][j]
+		}
+		if best := bruteMax(p, 0, map[int]bool{}); sum < best-1e-9 {
+			t.Fatalf("matrix %v: got %v sum %.4f, optimum %.4f", p, got, sum, best)
+		}
+	}
+}
+
+func bruteMax(p [][]float64, i int, used map[int]bool) float64 {
+	if i == len(p) {
+		return 0
+	}
+	best := bruteMax(p, i+1, used)
+	for j := range p[i] {
+		if used[j] || p[i][j] <= 0 {
+			continue
+		}
+		used[j] = true
+		best = max(best, p[i][j]+bruteMax(p, i+1, used))
+		used[j] = false
+	}
+	return best
+}
+
+func field(name string, typ drift.FieldType, samples ...string) drift.Field {
+	return drift.Field{Name: name, Type: typ, Samples: samples}
+}
+
+func TestMatchOneToOneAndPrimaryPhone(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "crm", Object: "people", Fields: []drift.Field{
+		field("mobile_phone", drift.TypeString, "+49 171 2345678", "0171 999 1234"),
+		field("phone", drift.TypeString, "+49 89 1234567", "(415) 555-0132"),
+		field("fax", drift.TypeString, "+49 89 1234568", ""),
+		field("e_mail", drift.TypeString, "a@b.de", "c@d.com"),
+		field("email_2", drift.TypeString, "x@y.de", ""),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "contact" {
+		t.Fatalf("entity %s, want contact", res.Entity)
+	}
+	want := map[string]string{"phone": "contact.phone", "mobile_phone": "", "fax": "", "e_mail": "contact.email", "email_2": ""}
+	seen := map[string]string{}
+	for _, f := range res.Fields {
+		if f.Target != want[f.Source] {
+			t.Errorf("%s -> %q, want %q (%v)", f.Source, f.Target, want[f.Source], f.Evidence)
+		}
+		if f.Target != "" {
+			if other, dup := seen[f.Target]; dup {
+				t.Errorf("%s taken by %s and %s", f.Target, other, f.Source)
+			}
+			seen[f.Target] = f.Source
+		}
+		if f.Confidence < 0 || f.Confidence > 1 || len(f.Evidence) == 0 {
+			t.Errorf("%s: confidence %v, evidence %v", f.Source, f.Confidence, f.Evidence)
+		}
+	}
+}
+
+func TestMatchReferencesOnChosenEntity(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "books", Object: "bills", Fields: []drift.Field{
+		field("bill_id", drift.TypeString, "B-1001", "B-1002"),
+		field("CustomerRef.value", drift.TypeString, "58", "61"),
+		field("sales_rep", drift.TypeString, "jsmith", "mmueller"),
+		field("grand_total", drift.TypeNumber, "100.5", "20"),
+		field("contact_email", drift.TypeString, "a@b.com", "c@d.com"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "invoice" {
+		t.Fatalf("entity %s, want invoice", res.Entity)
+	}
+	for src, want := range map[string]string{
+		"bill_id": "invoice.id", "CustomerRef.value": "invoice.account_id", "grand_total": "invoice.amount",
+		"contact_email": "", // an invoice has no e-mail: the other entity's field maps to nothing
+		"sales_rep":     "", // nor an owner
+	} {
+		f, _ := res.Field(src)
+		if f.Target != want {
+			t.Errorf("%s -> %q, want %q (%v)", src, f.Target, want, f.Evidence)
+		}
+	}
+}
+
+func TestMatchAbstainsOnUnknown(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "erp", Object: "accounts", Fields: []drift.Field{
+		field("Name", drift.TypeString, "Acme", "Globex"),
+		field("zz_frobnication_level", drift.TypeInteger, "3", "7"),
+		field("internal_notes_blob", drift.TypeString, "see call", ""),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Fields[1:] {
+		if f.Target != "" {
+			t.Errorf("%s -> %s, want abstention", f.Source, f.Target)
+		}
+		if f.Confidence < 0.8 {
+			t.Errorf("%s: abstention confidence %.2f, want high for a field nothing resembles", f.Source, f.Confidence)
+		}
+	}
+	if res.Fields[0].Target != "account.name" {
+		t.Errorf("Name -> %q", res.Fields[0].Target)
+	}
+}
+
+func TestMatchBadInput(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	_, err := m.Match(context.Background(), drift.Schema{Object: "x", Fields: []drift.Field{{Name: "a"}, {Name: "a"}}})
+	if !errors.Is(err, ErrInvalidSchema) || !strings.Contains(err.Error(), `"a"`) {
+		t.Errorf("duplicate field: err %v", err)
+	}
+	_, err = m.Match(context.Background(), drift.Schema{Object: "x", Fields: []drift.Field{{Name: " "}}})
+	if !errors.Is(err, ErrInvalidSchema) {
+		t.Errorf("blank field: err %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Match(ctx, drift.Schema{Object: "x"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: err %v", err)
+	}
+	res, err := m.Match(context.Background(), drift.Schema{Object: "empty"})
+	if err != nil || len(res.Fields) != 0 {
+		t.Errorf("empty schema: %v, %v", res, err)
+	}
+	if _, err := NewMatcher(nil, &MatcherConfig{Threshold: 2}); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("threshold 2: err %v", err)
+	}
+}
+
+func TestMappingFromResult(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "salesforce", Object: "Opportunity", Fields: []drift.Field{
+		field("Amount", drift.TypeNumber, "100"), field("Foo__c", drift.TypeString, "x"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := res.Mapping()
+	if mp.Target("Amount") != "opportunity.amount" || mp.Target("Foo__c") != "" || len(mp.Fields) != 2 {
+		t.Errorf("mapping %+v", mp)
+	}
+	ont := canonical.V1()
+	for _, f := range mp.Fields {
+		if f.Target != "" {
+			if _, err := ont.Lookup(f.Target); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// bench50 builds a 50-field object from the own cases.
+func bench50(t testing.TB) drift.Schema {
+	s := drift.Schema{System: "bench", Object: "Account"}
+	seen := map[string]bool{}
+	for _, c := range loadMatchCases(t, filepath.Join("testdata", "cases")) {
+		for _, f := range c.schema().Fields {
+			if len(s.Fields) == 50 {
+				return s
+			}
+			name := f.Name
+			if seen[name] {
+				name = fmt.Sprintf("%s_%d", name, len(s.Fields))
+			}
+			seen[name] = true
+			f.Name = name
+			s.Fields = append(s.Fields, f)
+		}
+	}
+	return s
+}
+
+func BenchmarkMatch50(b *testing.B) {
+	m := newTestMatcher(b)
+	s := bench50(b)
+	if len(s.Fields) != 50 {
+		b.Fatalf("%d fields", len(s.Fields))
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := m.Match(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms")
+}
