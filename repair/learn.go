@@ -147,13 +147,20 @@ func (m *Matcher) applyDecisions(ds []Decision, s drift.Schema, fs []fieldState,
 					p.learn = fmt.Sprintf("a person rejected %q -> %s before (similarity %.2f)", d.Field, d.Target, sim)
 				}
 			case VerdictApproved:
-				if sim >= 0.7 && !p.banned && p.value >= 0.5 {
-					boosted := 0.55 + 0.45*sim
-					if boosted > p.score {
-						p.score = boosted
-						p.learn = fmt.Sprintf("learned: this tenant approved %q (%s %s) -> %s (similarity %.2f)",
-							d.Field, d.System, d.Object, d.Target, sim)
+				if sim < 0.7 || p.banned {
+					continue
+				}
+				vf, vs := valueFit(fs[fi].f.Type, fs[fi].p, e.targets[tj].field)
+				if vf < 0.5 {
+					continue // the values rule the target out
+				}
+				if boosted := (0.55 + 0.45*sim) * min(1, vf); boosted > p.score {
+					p.score, p.value, p.valueS = boosted, vf, vs
+					if p.alias == nil {
+						p.alias = []string{}
 					}
+					p.learn = fmt.Sprintf("learned: this tenant approved %q (%s %s) -> %s (similarity %.2f)",
+						d.Field, d.System, d.Object, d.Target, sim)
 				}
 			}
 		}
