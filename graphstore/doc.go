@@ -17,6 +17,8 @@
 //     with an in-memory copy that keeps serving while the primary is down
 //     and writes back when it returns.
 //
+// A store on the in-memory driver:
+//
 //	store, err := graphstore.New(memstore.New(), nil)
 //	if err != nil { ... }
 //	defer store.Close()
