@@ -425,7 +425,7 @@ func parseDayMonth(s string, loc *Locale) (in instant, reason string, ok bool) {
 			if a > 12 && b > 12 {
 				return instant{}, "no such month", true
 			}
-			return instant{}, "ambiguous day and month: declare a date order", true
+			return instant{}, reasonAmbiguousDate, true
 		}
 	}
 	if loc != nil && loc.DateOrder == DayFirst && a <= 12 && b > 12 {

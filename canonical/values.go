@@ -45,6 +45,10 @@ func (s PercentScale) String() string {
 // reasonNull is the reason the internal normalizers give for null input.
 const reasonNull = "null"
 
+// reasonAmbiguousDate is the reason for a day/month date that has two
+// readings and no declared order.
+const reasonAmbiguousDate = "day and month can be read either way round: declare a date order"
+
 // normCtx carries what a normalizer needs beyond the raw value, and
 // collects the canonical text of the value for the event id.
 type normCtx struct {
@@ -551,7 +555,7 @@ func normDate(raw any, c *normCtx) (any, string) {
 	}
 	in, reason := timeFromAny(raw, c.loc)
 	if reason != "" {
-		if reason == "ambiguous day and month: declare a date order" {
+		if reason == reasonAmbiguousDate {
 			c.ambiguous = true
 		}
 		return nil, reason
@@ -578,7 +582,7 @@ func normTimestamp(raw any, c *normCtx) (any, string) {
 	}
 	in, reason := timeFromAny(raw, c.loc)
 	if reason != "" {
-		if reason == "ambiguous day and month: declare a date order" {
+		if reason == reasonAmbiguousDate {
 			c.ambiguous = true
 		}
 		return nil, reason

@@ -518,7 +518,7 @@ func TestTypedNormalizersReportNull(t *testing.T) {
 func TestValueErrorMessage(t *testing.T) {
 	t.Parallel()
 	_, err := NormalizeDate("03/04/2025", nil)
-	want := `canonical: date "03/04/2025": ambiguous day and month: declare a date order`
+	want := `canonical: date "03/04/2025": day and month can be read either way round: declare a date order`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %s", err, want)
 	}
