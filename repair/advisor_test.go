@@ -173,7 +173,9 @@ func TestAdvisorFailuresKeepHeuristics(t *testing.T) {
 	for name, answer := range map[string]func(AdviceRequest) (int, string, time.Duration){
 		"server error":   func(AdviceRequest) (int, string, time.Duration) { return 500, "", 0 },
 		"malformed json": func(AdviceRequest) (int, string, time.Duration) { return 200, `{"fields": [ {"field": "Netz`, 0 },
-		"prose":          func(AdviceRequest) (int, string, time.Duration) { return 200, "I think Netzauftritt is the website.", 0 },
+		"prose": func(AdviceRequest) (int, string, time.Duration) {
+			return 200, "I think Netzauftritt is the website.", 0
+		},
 		"unknown target": func(AdviceRequest) (int, string, time.Duration) {
 			return 200, answerJSON(`{"field":"Netzauftritt","target":"account.website","confidence":0.99}`), 0
 		},
