@@ -3,6 +3,7 @@ package pgtenant
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -75,4 +76,56 @@ func (f roleFacts) verdict() error {
 		return nil
 	}
 	return &UnsafeRoleError{Role: f.role, Superuser: f.superuser, BypassRLS: f.bypassRLS, OwnedTables: f.owned}
+}
+
+// tenantTablesSQL lists every table with a live tenant_id column and
+// whether row-level security guards it.
+const tenantTablesSQL = `
+select n.nspname || '.' || c.relname, c.relrowsecurity, c.relforcerowsecurity,
+       exists (select 1 from pg_policy p where p.polrelid = c.oid)
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p')
+  and n.nspname not in ('pg_catalog', 'information_schema')
+  and n.nspname not like 'pg\_toast%'
+  and exists (select 1 from pg_attribute a
+              where a.attrelid = c.oid and a.attname = $1 and not a.attisdropped)
+order by 1`
+
+// CheckTables returns an [*UnprotectedError] (matching [ErrUnprotected])
+// listing the tables that have a tenant_id column but lack ENABLE or FORCE
+// ROW LEVEL SECURITY or any policy, apart from those named in except (as
+// "schema.table"). Run it after migrations, in a test or at start-up: a
+// tenant table that row-level security does not guard shows every
+// tenant's rows to every query. It changes nothing.
+func CheckTables(ctx context.Context, db Querier, except ...string) error {
+	rows, err := db.Query(ctx, tenantTablesSQL, Column)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("pgtenant: check tables: %w", err)
+	}
+	var bad []UnprotectedTable
+	for rows.Next() {
+		var u UnprotectedTable
+		if err := rows.Scan(&u.Table, &u.Enabled, &u.Forced, &u.HasPolicy); err != nil {
+			rows.Close()
+			return fmt.Errorf("pgtenant: check tables: %w", err)
+		}
+		if u.Enabled && u.Forced && u.HasPolicy || slices.Contains(except, u.Table) {
+			continue
+		}
+		bad = append(bad, u)
+	}
+	if err := rows.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("pgtenant: check tables: %w", err)
+	}
+	if len(bad) > 0 {
+		return &UnprotectedError{Tables: bad}
+	}
+	return nil
 }

@@ -36,11 +36,14 @@
 // application connects as a role that is none of these, and migrations
 // run as another role that owns the tables. [CheckRole] verifies this at
 // start-up and returns an [*UnsafeRoleError] (matching [ErrUnsafeRole])
-// otherwise; refuse to serve on it.
+// otherwise; refuse to serve on it. [CheckTables] finds tables that have
+// a tenant_id column but that row-level security does not guard (no
+// ENABLE, no FORCE or no policy): run it after migrations.
 //
 // # Errors
 //
 // [ErrUnsafeRole] / [*UnsafeRoleError] from [CheckRole];
+// [ErrUnprotected] / [*UnprotectedError] from [CheckTables];
 // [ErrInvalidTable] and [ErrTenantColumn] from [PolicySQL] and
 // [ApplyPolicy]; [tenancy.ErrInvalidID] for the nil tenant and
 // [tenancy.ErrNoTenant] from [RunTxFromContext] without a tenant. An

@@ -60,3 +60,53 @@ func (e *UnsafeRoleError) Error() string {
 
 // Is reports whether target is [ErrUnsafeRole].
 func (e *UnsafeRoleError) Is(target error) bool { return target == ErrUnsafeRole }
+
+// ErrUnprotected is matched (errors.Is) by every [*UnprotectedError]: a
+// table has a tenant_id column but row-level security does not guard it.
+var ErrUnprotected = errors.New("pgtenant: tenant table without row-level security")
+
+// UnprotectedTable is a table with a tenant_id column and what it lacks.
+type UnprotectedTable struct {
+	// Table is "schema.table".
+	Table string
+	// Enabled, Forced and HasPolicy tell whether the table has ENABLE ROW
+	// LEVEL SECURITY, FORCE ROW LEVEL SECURITY and at least one policy.
+	Enabled, Forced, HasPolicy bool
+}
+
+func (u UnprotectedTable) String() string {
+	var lacks []string
+	if !u.Enabled {
+		lacks = append(lacks, "ENABLE")
+	}
+	if !u.Forced {
+		lacks = append(lacks, "FORCE")
+	}
+	if !u.HasPolicy {
+		lacks = append(lacks, "a policy")
+	}
+	return u.Table + " (lacks " + strings.Join(lacks, ", ") + ")"
+}
+
+// UnprotectedError is returned by [CheckTables]. It matches
+// [ErrUnprotected].
+type UnprotectedError struct {
+	// Tables are the unprotected tables, ordered by name.
+	Tables []UnprotectedTable
+}
+
+// Error names at most five tables and what each lacks.
+func (e *UnprotectedError) Error() string {
+	shown := make([]string, 0, 5)
+	for _, t := range e.Tables[:min(len(e.Tables), 5)] {
+		shown = append(shown, t.String())
+	}
+	s := "pgtenant: tenant tables without row-level security: " + strings.Join(shown, ", ")
+	if n := len(e.Tables) - len(shown); n > 0 {
+		s += fmt.Sprintf(" and %d more", n)
+	}
+	return s + "; apply pgtenant.PolicySQL to each"
+}
+
+// Is reports whether target is [ErrUnprotected].
+func (e *UnprotectedError) Is(target error) bool { return target == ErrUnprotected }

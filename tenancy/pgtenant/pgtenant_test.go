@@ -501,6 +501,29 @@ func TestApplyPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	unprotected := func() []string {
+		t.Helper()
+		err := pgtenant.CheckTables(ctx, r.App, "public.text_tenant")
+		if err == nil {
+			return nil
+		}
+		var u *pgtenant.UnprotectedError
+		if !errors.As(err, &u) || !errors.Is(err, pgtenant.ErrUnprotected) {
+			t.Fatalf("CheckTables: %v, want *UnprotectedError", err)
+		}
+		var names []string
+		for _, tb := range u.Tables {
+			names = append(names, tb.String())
+		}
+		return names
+	}
+	if got, want := unprotected(), []string{
+		"app.good2 (lacks ENABLE, FORCE, a policy)",
+		"public.good (lacks ENABLE, FORCE, a policy)",
+		"public.nullable_tenant (lacks ENABLE, FORCE, a policy)",
+	}; !slices.Equal(got, want) {
+		t.Errorf("before ApplyPolicy: unprotected %q, want %q", got, want)
+	}
 	for _, table := range []string{"good", "app.good2"} {
 		for range 2 { // idempotent
 			if err := pgtenant.ApplyPolicy(ctx, r.Owner, table); err != nil {
@@ -531,9 +554,18 @@ func TestApplyPolicy(t *testing.T) {
 			t.Errorf("ApplyPolicy(%q) = %v, want %v", table, err, want)
 		}
 	}
+	if got, want := unprotected(), []string{"public.nullable_tenant (lacks ENABLE, FORCE, a policy)"}; !slices.Equal(got, want) {
+		t.Errorf("after ApplyPolicy: unprotected %q, want %q", got, want)
+	}
 	// A role that does not own the table cannot change its policy.
 	if _, err := r.Owner.Exec(ctx, "alter table good no force row level security"); err != nil {
 		t.Fatal(err)
+	}
+	if got, want := unprotected(), []string{"public.good (lacks FORCE)", "public.nullable_tenant (lacks ENABLE, FORCE, a policy)"}; !slices.Equal(got, want) {
+		t.Errorf("after NO FORCE: unprotected %q, want %q", got, want)
+	}
+	if err := pgtenant.CheckTables(ctx, r.App, "public.good", "public.nullable_tenant", "public.text_tenant"); err != nil {
+		t.Errorf("CheckTables with every unprotected table excepted: %v", err)
 	}
 	if err := pgtenant.ApplyPolicy(ctx, r.App, "good"); err == nil {
 		t.Error("the application role could apply a policy to the owner's table")

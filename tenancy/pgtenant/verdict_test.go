@@ -65,3 +65,24 @@ func TestPolicySQL(t *testing.T) {
 		}
 	}
 }
+
+func TestUnprotectedErrorMessage(t *testing.T) {
+	t.Parallel()
+	var tables []UnprotectedTable
+	for _, n := range []string{"s.a", "s.b", "s.c", "s.d", "s.e", "s.f"} {
+		tables = append(tables, UnprotectedTable{Table: n, Enabled: true, HasPolicy: true})
+	}
+	err := error(&UnprotectedError{Tables: tables})
+	if !errors.Is(err, ErrUnprotected) {
+		t.Errorf("%v does not match ErrUnprotected", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"s.a (lacks FORCE)", "s.e (lacks FORCE)", "and 1 more"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "s.f") {
+		t.Errorf("%q names more than five tables", msg)
+	}
+}
