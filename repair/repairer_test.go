@@ -1,0 +1,238 @@
+package repair_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/drift"
+	"github.com/autonomos/autonomos/repair"
+)
+
+func fld(name string, typ drift.FieldType, samples ...string) drift.Field {
+	return drift.Field{Name: name, Type: typ, Samples: samples}
+}
+
+func mapOf(pairs ...string) canonical.Mapping {
+	var m canonical.Mapping
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m.Fields = append(m.Fields, canonical.FieldMapping{Source: pairs[i], Target: pairs[i+1], Confidence: 1})
+	}
+	return m
+}
+
+func propose(t *testing.T, cfg *repair.RepairerConfig, before []drift.Field, m canonical.Mapping, after []drift.Field) []repair.Repair {
+	t.Helper()
+	reps, err := repair.NewRepairer(cfg).Propose(context.Background(), drift.Schema{Fields: before}, m, drift.Schema{Fields: after})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reps
+}
+
+var idField = fld("id", drift.TypeString, "A-100234", "A-100871", "A-101002")
+
+func TestProposeOnlyMappedGoneFields(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("note", drift.TypeString, "x", "y", "z"), fld("total", drift.TypeNumber, "1200.5", "99.95", "18000")}
+	after := []drift.Field{idField, fld("grand_total", drift.TypeNumber, "1200.5", "99.95", "18000")}
+	reps := propose(t, nil, before, mapOf("id", "invoice.id", "total", "invoice.amount"), after)
+	if len(reps) != 1 || reps[0].Field != "total" || reps[0].To != "grand_total" || reps[0].Target != "invoice.amount" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+	if reps[0].Action != repair.ActionAutoApply || reps[0].Confidence < 0.9 {
+		t.Fatalf("a rename with the same values and an aligned snapshot: %+v", reps[0])
+	}
+	if len(reps[0].Evidence) == 0 || len(reps[0].Candidates) != 1 {
+		t.Fatalf("no evidence or candidates: %+v", reps[0])
+	}
+	// Nothing gone: no repairs, not nil.
+	if reps := propose(t, nil, before, mapOf("id", "invoice.id"), append(after, before[1])); reps == nil || len(reps) != 0 {
+		t.Fatalf("nothing gone: %+v", reps)
+	}
+}
+
+func TestProposeGoneIsAlwaysReviewed(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("industry", drift.TypeString, "Banking", "Retail", "Energy")}
+	for _, after := range [][]drift.Field{
+		{idField},
+		{idField, fld("fax", drift.TypeString, "415-555-0101", "", "")},
+	} {
+		reps := propose(t, nil, before, mapOf("industry", "account.industry"), after)
+		if len(reps) != 1 || !reps[0].Gone() || reps[0].Action != repair.ActionReview {
+			t.Fatalf("after %v: %+v", after, reps)
+		}
+	}
+}
+
+func TestProposeAmbiguousTwinsGoToReview(t *testing.T) {
+	t.Parallel()
+	vals := []string{"1999.90", "250.00", "74.99"}
+	before := []drift.Field{idField, fld("amount", drift.TypeNumber, vals...)}
+	after := []drift.Field{idField, fld("amount_net", drift.TypeNumber, vals...), fld("amount_gross", drift.TypeNumber, vals...)}
+	reps := propose(t, nil, before, mapOf("amount", "opportunity.amount"), after)
+	if len(reps) != 1 || reps[0].To == "" || reps[0].Action != repair.ActionReview {
+		t.Fatalf("two candidates with the same values: %+v", reps)
+	}
+}
+
+func TestProposeValuesBeatNames(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("emailaddress1", drift.TypeString, "ann@acme.com", "bob@globex.de", "cy@initech.com")}
+	after := []drift.Field{idField,
+		fld("emailaddress2", drift.TypeString, "ann@gmail.com", "", "cy@home.org"),
+		fld("work_mail", drift.TypeString, "ann@acme.com", "bob@globex.de", "cy@initech.com")}
+	reps := propose(t, nil, before, mapOf("emailaddress1", "contact.email"), after)
+	if len(reps) != 1 || reps[0].To != "work_mail" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
+
+func TestProposeLowInformationValuesAreNotProof(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("is_won", drift.TypeBoolean, "true", "false", "false")}
+	after := []drift.Field{idField, fld("flag_a", drift.TypeBoolean, "true", "false", "false")}
+	reps := propose(t, nil, before, mapOf("is_won", "opportunity.is_won"), after)
+	if len(reps) != 1 || reps[0].Action != repair.ActionReview {
+		t.Fatalf("booleans with an unrelated name were auto-applied: %+v", reps)
+	}
+}
+
+func TestProposeUnalignedNeedsSameName(t *testing.T) {
+	t.Parallel()
+	// The snapshots sampled other records: values cannot confirm.
+	before := []drift.Field{fld("id", drift.TypeString, "1", "2", "3"), fld("deal_amount", drift.TypeNumber, "100", "250", "75")}
+	after := []drift.Field{fld("id", drift.TypeString, "7", "8", "9"), fld("opportunity_size", drift.TypeNumber, "900", "40", "1250")}
+	reps := propose(t, nil, before, mapOf("deal_amount", "opportunity.amount"), after)
+	if len(reps) != 1 || reps[0].Action == repair.ActionAutoApply {
+		t.Fatalf("an unconfirmed rename was auto-applied: %+v", reps)
+	}
+	after[1].Name = "dealAmount"
+	reps = propose(t, nil, before, mapOf("deal_amount", "opportunity.amount"), after)
+	if len(reps) != 1 || reps[0].To != "dealAmount" {
+		t.Fatalf("same name after normalization: %+v", reps)
+	}
+}
+
+func TestProposeEpochToTimestamp(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("paid", drift.TypeInteger, "1709337600", "1711929600", "")}
+	after := []drift.Field{idField, fld("paid_at", drift.TypeTimestamp, "2024-03-02T00:00:00Z", "2024-04-01 00:00:00", "")}
+	reps := propose(t, nil, before, mapOf("paid", "invoice.paid_at"), after)
+	if len(reps) != 1 || reps[0].To != "paid_at" || reps[0].Action != repair.ActionAutoApply {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
+
+func TestProposeThresholdConfig(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("total", drift.TypeNumber, "1200.5", "99.95", "18000")}
+	after := []drift.Field{idField, fld("grand_total", drift.TypeNumber, "1200.5", "99.95", "18000")}
+	reps := propose(t, &repair.RepairerConfig{AutoApplyThreshold: 1}, before, mapOf("total", "invoice.amount"), after)
+	if reps[0].Action != repair.ActionReview {
+		t.Fatalf("threshold 1 auto-applied %+v", reps[0])
+	}
+	// A custom name similarity is used.
+	calls := 0
+	cfg := &repair.RepairerConfig{NameSimilarity: func(a, b string) float64 { calls++; return 0 }}
+	propose(t, cfg, before, mapOf("total", "invoice.amount"), after)
+	if calls == 0 {
+		t.Fatal("NameSimilarity not called")
+	}
+}
+
+func TestProposeErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	good := drift.Schema{Fields: []drift.Field{idField}}
+	r := repair.NewRepairer(nil)
+	_, err := r.Propose(ctx, drift.Schema{Fields: []drift.Field{idField, idField}}, mapOf(), good)
+	var se *repair.SchemaError
+	if !errors.As(err, &se) || !errors.Is(err, repair.ErrInvalidSchema) || se.Which != "before" || se.Field != "id" {
+		t.Fatalf("duplicate field: %v", err)
+	}
+	_, err = r.Propose(ctx, good, mapOf(), drift.Schema{Fields: []drift.Field{{Name: " "}}})
+	if !errors.As(err, &se) || se.Which != "after" {
+		t.Fatalf("empty name: %v", err)
+	}
+	for _, cfg := range []*repair.RepairerConfig{{AutoApplyThreshold: 1.5}, {AutoApplyThreshold: -1}, {MinCandidateScore: 1}} {
+		if _, err := repair.NewRepairer(cfg).Propose(ctx, good, mapOf(), good); !errors.Is(err, repair.ErrInvalidInput) {
+			t.Fatalf("config %+v: %v", cfg, err)
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := r.Propose(cctx, good, mapOf(), good); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// wideSchemas returns a 50-field object before and after 5 renames.
+func wideSchemas() (drift.Schema, canonical.Mapping, drift.Schema) {
+	var before, after drift.Schema
+	var m canonical.Mapping
+	for i := 0; i < 50; i++ {
+		samples := []string{strconv.Itoa(1000 + i*37), fmt.Sprintf("v%d-%d", i, i*i), ""}
+		f := fld(fmt.Sprintf("field_%02d", i), drift.TypeString, samples...)
+		before.Fields = append(before.Fields, f)
+		m.Fields = append(m.Fields, canonical.FieldMapping{Source: f.Name, Target: "account.name", Confidence: 1})
+		if i%10 == 0 {
+			f.Name = fmt.Sprintf("renamed_%02d", i)
+		}
+		after.Fields = append(after.Fields, f)
+	}
+	return before, m, after
+}
+
+// BenchmarkPropose measures repairing a 50-field object after 5 renames.
+func BenchmarkPropose(b *testing.B) {
+	before, m, after := wideSchemas()
+	r := repair.NewRepairer(nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.Propose(ctx, before, m, after); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/object")
+}
+
+func FuzzPropose(f *testing.F) {
+	f.Add("Amount", "125000", "48000.5", "Deal_Value__c", "125000", "48000.5", "number", "integer")
+	f.Add("created", "1709251200", "", "created_at", "2024-03-01 00:00:00", "", "integer", "timestamp")
+	f.Add("x", "", "", "y", "", "", "", "object")
+	f.Add("ÄÖÜ__c", "1e308", "-0", "hs_äöü", "NaN", "Inf", "string", "boolean")
+	f.Fuzz(func(t *testing.T, oldName, o1, o2, newName, n1, n2, oldType, newType string) {
+		if oldName == "" || newName == "" || oldName == newName || oldName == "id" || newName == "id" {
+			return
+		}
+		before := drift.Schema{Fields: []drift.Field{idField, {Name: oldName, Type: drift.FieldType(oldType), Samples: []string{o1, o2}}}}
+		after := drift.Schema{Fields: []drift.Field{idField, {Name: newName, Type: drift.FieldType(newType), Samples: []string{n1, n2}}}}
+		reps, err := repair.NewRepairer(nil).Propose(context.Background(), before, mapOf(oldName, "account.name"), after)
+		if err != nil {
+			if errors.Is(err, repair.ErrInvalidSchema) {
+				return
+			}
+			t.Fatal(err)
+		}
+		if len(reps) != 1 {
+			t.Fatalf("%d repairs", len(reps))
+		}
+		rp := reps[0]
+		if rp.Confidence < 0 || rp.Confidence > 1 || rp.Confidence != rp.Confidence {
+			t.Fatalf("confidence %v", rp.Confidence)
+		}
+		if rp.To != "" && rp.To != newName {
+			t.Fatalf("To %q", rp.To)
+		}
+		if rp.Action == repair.ActionAutoApply && (rp.To == "" || rp.Confidence < 0.9) {
+			t.Fatalf("auto-apply of %+v", rp)
+		}
+	})
+}
