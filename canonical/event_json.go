@@ -4,50 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 )
 
-// fixedDecimal marshals a decimal with the scale it has ("1234.50"),
-// which decimal.Decimal's own MarshalJSON trims ("1234.5").
-type fixedDecimal decimal.Decimal
-
-func (d fixedDecimal) MarshalJSON() ([]byte, error) {
-	return strconv.AppendQuote(nil, DecimalString(decimal.Decimal(d))), nil
-}
-
 type plainEvent Event
 
-// MarshalJSON writes the event with its decimal values as JSON strings
-// that keep their scale ("1234.50"), so that a round trip through
-// [DecodeEvent] gives back the same bytes.
-func (e Event) MarshalJSON() ([]byte, error) {
-	p := plainEvent(e)
-	if hasDecimal(e.Data) {
-		p.Data = make(map[string]any, len(e.Data))
-		for k, v := range e.Data {
-			if d, ok := v.(decimal.Decimal); ok {
-				v = fixedDecimal(d)
-			}
-			p.Data[k] = v
-		}
-	}
-	return json.Marshal(p)
-}
-
-func hasDecimal(data map[string]any) bool {
-	for _, v := range data {
-		if _, ok := v.(decimal.Decimal); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// UnmarshalJSON reads an event as [Event.MarshalJSON] writes it. Data
-// values come back as JSON gives them, except that integers are int64
-// (never float64); decimal values stay strings until [Event.Retype] (or
+// UnmarshalJSON reads an event as encoding/json writes it. Data values
+// come back as JSON gives them, except that integers are int64 (never
+// float64); decimal values stay strings until [Event.Retype] (or
 // [DecodeEvent]) gives them their Go types.
 func (e *Event) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -68,8 +33,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 }
 
 // Retype converts e's Data values to the Go types of their fields in o
-// (see the package documentation): decimal and percent text becomes
-// decimal.Decimal with its scale kept. It returns an error naming the
+// (see the package documentation): decimal and percent text becomes a
+// [Decimal] with its scale kept. It returns an error naming the
 // field for a value that does not fit its type.
 func (e *Event) Retype(o *Ontology) error {
 	ent, ok := o.Entity(e.Entity)
@@ -87,13 +52,15 @@ func (e *Event) Retype(o *Ontology) error {
 		switch f.Type {
 		case TypeDecimal, TypePercent:
 			switch x := v.(type) {
+			case Decimal:
 			case decimal.Decimal:
+				e.Data[k] = Decimal{x}
 			case string:
 				d, err := decimal.NewFromString(x)
 				if err != nil {
-					return fmt.Errorf("%w: %s.%s: %q is not a decimal", ErrInvalidEvent, e.Entity, k, x)
+					return fmt.Errorf("%w: %s.%s: %q is not a decimal", ErrInvalidEvent, e.Entity, k, cut(x, 64))
 				}
-				e.Data[k] = d
+				e.Data[k] = Decimal{d}
 			default:
 				return fmt.Errorf("%w: %s.%s: %T is not a decimal string", ErrInvalidEvent, e.Entity, k, v)
 			}
@@ -129,7 +96,7 @@ func (e *Event) Retype(o *Ontology) error {
 
 // DecodeEvent reads an event from JSON and gives its Data values their
 // Go types in o. Marshalling the result gives back the same JSON as the
-// event it was read from.
+// event it was read from: decimals keep their scale.
 func DecodeEvent(b []byte, o *Ontology) (*Event, error) {
 	var e Event
 	if err := json.Unmarshal(b, &e); err != nil {

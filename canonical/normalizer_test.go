@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -112,15 +110,15 @@ func TestNormalizeOpportunity(t *testing.T) {
 	}
 	for k, w := range want {
 		got := ev.Data[k]
-		if d, ok := got.(decimal.Decimal); ok {
-			got = DecimalString(d)
+		if d, ok := got.(Decimal); ok {
+			got = decString(d)
 		}
 		if got != w {
 			t.Errorf("data[%s] = %#v, want %#v", k, got, w)
 		}
 	}
-	if _, ok := ev.Data["amount"].(decimal.Decimal); !ok {
-		t.Errorf("amount is %T, want decimal.Decimal", ev.Data["amount"])
+	if _, ok := ev.Data["amount"].(Decimal); !ok {
+		t.Errorf("amount is %T, want Decimal", ev.Data["amount"])
 	}
 	if ev.Tenant != testTenant || ev.Source != testSource || ev.Entity != "opportunity" || ev.Op != OpUpsert {
 		t.Errorf("envelope = %+v", ev)
@@ -434,8 +432,8 @@ func TestNormalizeRow(t *testing.T) {
 		"annual_revenue": "1234567.89", "country": "DE", "updated_at": "2025-04-03T09:00:00Z"}
 	for k, w := range want {
 		got := ev.Data[k]
-		if d, ok := got.(decimal.Decimal); ok {
-			got = DecimalString(d)
+		if d, ok := got.(Decimal); ok {
+			got = decString(d)
 		}
 		if got != w {
 			t.Errorf("%s = %#v, want %#v", k, got, w)
@@ -508,7 +506,7 @@ func TestCalibratePercent(t *testing.T) {
 		t.Fatalf("Calibrate = %v", got)
 	}
 	ev := normalizeOne(t, n, rec)
-	if d, ok := ev.Data["probability"].(decimal.Decimal); !ok || DecimalString(d) != "100" {
+	if d, ok := ev.Data["probability"].(Decimal); !ok || decString(d) != "100" {
 		t.Errorf("after calibration 1 = %v", ev.Data["probability"])
 	}
 	// A pinned scale is kept.
@@ -517,8 +515,8 @@ func TestCalibratePercent(t *testing.T) {
 		t.Errorf("pinned scale recalibrated: %v", got)
 	}
 	ev = normalizeOne(t, p, rec)
-	if d := ev.Data["probability"].(decimal.Decimal); DecimalString(d) != "1" {
-		t.Errorf("pinned 0..100: 1 = %s", DecimalString(d))
+	if d := ev.Data["probability"].(Decimal); decString(d) != "1" {
+		t.Errorf("pinned 0..100: 1 = %s", decString(d))
 	}
 }
 
@@ -542,8 +540,8 @@ func TestNormalizeInputTypes(t *testing.T) {
 	}
 	for k, w := range check {
 		got := ev.Data[k]
-		if d, ok := got.(decimal.Decimal); ok {
-			got = DecimalString(d)
+		if d, ok := got.(Decimal); ok {
+			got = decString(d)
 		}
 		if got != w {
 			t.Errorf("%s = %#v, want %#v", k, got, w)

@@ -209,6 +209,8 @@ func numberFromAny(raw any, sep rune, loc *Locale, allowPct bool) (number, strin
 			s = v.StringFixed(-e)
 		}
 		return parseNumber(s, '.', loc, false)
+	case Decimal:
+		return numberFromAny(v.Decimal, sep, loc, allowPct)
 	case *decimal.Decimal:
 		if v == nil {
 			return number{}, "null"

@@ -241,6 +241,8 @@ func eventInstance(ev *Event) map[string]any {
 	data := make(map[string]any, len(ev.Data))
 	for k, x := range ev.Data {
 		switch d := x.(type) {
+		case Decimal:
+			data[k] = d.String()
 		case decimal.Decimal:
 			data[k] = DecimalString(d)
 		case time.Time:

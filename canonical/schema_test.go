@@ -142,7 +142,7 @@ func TestEventJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, ok := back.Data["amount"].(decimal.Decimal)
+	d, ok := back.Data["amount"].(Decimal)
 	if !ok || d.Exponent() != -2 || !d.Equal(decimal.RequireFromString("1234.5")) {
 		t.Errorf("amount came back as %#v", back.Data["amount"])
 	}
@@ -225,7 +225,7 @@ func TestRegisterExtendsNormalizerAndSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := normalizeOne(t, n, map[string]any{"sub_id": "sub_1", "mrr": "€49,90", "renewal": "20260101"})
-	if DecimalString(ev.Data["mrr"].(decimal.Decimal)) != "49.90" || ev.Data["renews_on"] != "2026-01-01" {
+	if decString(ev.Data["mrr"].(Decimal)) != "49.90" || ev.Data["renews_on"] != "2026-01-01" {
 		t.Errorf("data = %v", ev.Data)
 	}
 	if err := v.Validate(ev); err != nil {

@@ -156,12 +156,12 @@ func NormalizeInteger(raw any, loc *Locale) (int64, error) {
 // "$1,200", "€1.200,00", "(1,200.00)" and "1200.00-" as negatives,
 // e-notation, and floats through their shortest text (85000.5). See
 // [Locale.DecimalSeparator] for how "1,200" and "1.200" are read.
-func NormalizeDecimal(raw any, loc *Locale) (decimal.Decimal, error) {
+func NormalizeDecimal(raw any, loc *Locale) (Decimal, error) {
 	v, err := typed(TypeDecimal, raw, &normCtx{loc: loc})
 	if err != nil {
-		return decimal.Decimal{}, err
+		return Decimal{}, err
 	}
-	return v.(decimal.Decimal), nil
+	return v.(Decimal), nil
 }
 
 // NormalizeBoolean reads true/false, yes/no, y/n, t/f and 1/0 in any
@@ -254,12 +254,12 @@ func NormalizeCountry(raw any) (string, error) {
 
 // NormalizePercent returns raw as a decimal on the 0..100 scale: 0.35
 // under [ScaleFraction] is 35, "35%" is 35 under any scale.
-func NormalizePercent(raw any, scale PercentScale, loc *Locale) (decimal.Decimal, error) {
+func NormalizePercent(raw any, scale PercentScale, loc *Locale) (Decimal, error) {
 	v, err := typed(TypePercent, raw, &normCtx{loc: loc, scale: scale})
 	if err != nil {
-		return decimal.Decimal{}, err
+		return Decimal{}, err
 	}
-	return v.(decimal.Decimal), nil
+	return v.(Decimal), nil
 }
 
 // InferPercentScale decides the scale of a percent field from a sample of
@@ -420,7 +420,7 @@ func (c *normCtx) decimal(n *number) (any, string) {
 			c.buf = appendNumber(c.buf, n)
 		}
 	}
-	return d, ""
+	return Decimal{d}, ""
 }
 
 // appendNumber appends n the way a decimal.Decimal of it marshals:
@@ -452,21 +452,6 @@ func appendNumber(b []byte, n *number) []byte {
 		b = append(b, ds[p:]...)
 	}
 	return b
-}
-
-// appendDecimal appends d as events carry it: plain digits with the
-// scale d has ("1234.50"), never e-notation.
-func appendDecimal(b []byte, d decimal.Decimal) []byte {
-	if e := d.Exponent(); e < 0 {
-		return append(b, d.StringFixed(-e)...)
-	}
-	return append(b, d.String()...)
-}
-
-// DecimalString returns d as canonical events carry it: plain digits
-// with the scale d has ("1234.50", not "1234.5"), never e-notation.
-func DecimalString(d decimal.Decimal) string {
-	return string(appendDecimal(nil, d))
 }
 
 func normBoolean(raw any, c *normCtx) (any, string) {
@@ -638,7 +623,7 @@ func normPercent(raw any, c *normCtx) (any, string) {
 			if c.text {
 				c.buf = appendDecimal(c.buf, d)
 			}
-			return d, ""
+			return Decimal{d}, ""
 		}
 		n.exp += 2
 	}
@@ -1054,6 +1039,8 @@ func rawText(raw any) string {
 		return v.Format(time.RFC3339Nano)
 	case decimal.Decimal:
 		return DecimalString(v)
+	case Decimal:
+		return v.String()
 	}
 	if s, ok := textOf(raw); ok {
 		return s
