@@ -160,6 +160,29 @@ var concepts = map[string]string{
 	"salesforce": "", "zoho": "", "pipedrive": "", "netsuite": "", "dynamics": "", "sap": "", "mscrm": "",
 	"associated": "", "related": "", "linked": "",
 	"new": "", "details": "", "value_": "", "item": "", "items": "",
+	// more languages and vendor words
+	"azienda": "account", "societa": "account", "ditta": "account", "foretag": "account", "bolag": "account",
+	"virksomhed": "account", "selskap": "account",
+	"fatturato": "revenue", "omsattning": "revenue", "omsetning": "revenue", "omsaetning": "revenue",
+	"dipendenti": "employees", "anstallda": "employees", "ansatte": "employees",
+	"paese": "country", "nazione": "country",
+	"importo": "amount", "monto": "amount", "belopp": "amount", "belob": "amount", "bedrag_": "amount",
+	"cognome": "last name", "efternamn": "last name", "etternavn": "last name", "fornavn": "first name", "fornamn": "first name",
+	"creazione": "created", "modifica": "updated", "modificacion": "updated", "alta": "created", "erstell": "created",
+	"aenderung": "updated", "anderung": "updated", "geandert_": "updated", "wijziging": "updated",
+	"settore": "industry", "propietario": "owner", "proprietario": "owner", "titolare": "owner",
+	"kundenbetreuer": "owner", "vertriebsmitarbeiter": "owner", "vertrieb": "sales", "sales": "sales",
+	"falligkeit": "due", "faelligkeit": "due", "scadenza": "due", "forfall": "due",
+	"gesamt": "total", "gesamtbetrag": "total", "brutto": "total", "ttc": "total", "totale": "total",
+	"sluiting": "close", "chiusura": "close", "stadio": "stage", "etape": "stage",
+	"oggetto": "subject", "durata": "duration", "tipologia": "type",
+	"uri": "website", "homepage_": "website", "weburl": "website",
+	"ort": "city", "stadt": "city", "ville": "city", "ciudad": "city", "cidade": "city", "citta": "city", "plaats": "city",
+	"plz": "postal", "postleitzahl": "postal", "zip": "postal", "postcode": "postal", "cap": "postal",
+	"brsch": "industry", "waers": "currency", "netwr": "amount", "ernam": "created by", "erzet": "created time",
+	"electronico": "", "electronique": "", "free": "", "form": "", "freeform": "",
+	"shipping": "shipping", "delivery": "shipping", "lieferung": "shipping",
+	"completed": "completed", "done": "completed",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -244,7 +267,7 @@ var markerKind = map[string]string{
 
 // secondaryWords mark a field as a secondary variant (a home or other
 // phone) that loses to the primary one.
-var secondaryWords = map[string]bool{"secondary": true}
+var secondaryWords = map[string]bool{"secondary": true, "shipping": true}
 
 // entityWords maps the concept words that name an entity onto it, with the
 // strength of the evidence when the word names a source object: an
@@ -264,6 +287,25 @@ var entityWords = map[string]struct {
 	"call":        {"activity", 4},
 	"meeting":     {"activity", 4},
 	"invoice":     {"invoice", 4},
+	"email":       {"activity", 2},
+	"note":        {"activity", 3},
+}
+
+// foreignObjects are business objects outside the ontology. An object
+// whose head word (its last content word) is one of them maps onto no
+// entity, and all its fields onto nothing: a support ticket is not an
+// activity, an order line is not an invoice.
+var foreignObjects = map[string]bool{
+	"product": true, "item": true, "items": true, "line": true, "lines": true, "ticket": true, "tickets": true,
+	"case": true, "cases": true, "campaign": true, "campaigns": true, "subscription": true, "subscriptions": true,
+	"plan": true, "plans": true, "price": true, "prices": true, "quote": true, "quotes": true, "order": true,
+	"orders": true, "pipeline": true, "pipelines": true, "stage": true, "stages": true,
+	"owner": true, "owners": true, "team": true, "teams": true, "territory": true, "territories": true,
+	"payment": true, "payments": true, "refund": true, "refunds": true, "charge": true, "charges": true,
+	"payout": true, "payouts": true, "coupon": true, "coupons": true, "discount": true, "discounts": true,
+	"tax": true, "taxes": true, "webhook": true, "webhooks": true, "setting": true, "settings": true,
+	"currency": true, "currencies": true, "warehouse": true, "inventory": true, "shipment": true,
+	"shipments": true, "article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
 }
 
 // contextWords lists, per entity, the concept words that merely repeat the
@@ -305,27 +347,30 @@ var fieldAliases = map[string]string{
 	"contact_id":        "contact|1",
 	"opportunity_id":    "opportunity|1",
 	"first_name":        "first_name|1; first|0.9",
-	"last_name":         "last_name|1",
-	"email":             "email|1",
-	"title":             "title|1; position|0.95; role|0.7",
-	"status":            "status|1; state|0.8",
-	"source":            "source|1; lead_source|1",
-	"company":           "account|1; account name|1; name|0.6",
-	"stage":             "stage|1",
-	"amount":            "amount|1; value|0.95; total|0.9",
-	"probability":       "probability|1; percent|0.6",
-	"close_date":        "close|1",
-	"is_closed":         "close|1",
-	"is_won":            "won|1",
-	"type":              "type|1; category|0.6",
-	"subject":           "subject|1; title|0.85; summary|0.7",
-	"occurred_at":       "|0.95; occurred|1; start|0.95; scheduled|0.9; due|0.8",
-	"duration_minutes":  "duration|1; length|0.7",
-	"number":            "number|1; invoice number|1",
-	"balance":           "balance|1; remaining|1; amount_due|0.75",
-	"issued_at":         "issued|1; |0.9; created|0.7",
-	"due_at":            "due|1",
-	"paid_at":           "paid|1",
+	// The bare word for "name" is the family name in French and the given
+	// name in Portuguese or Spanish: a weak alias for both, the values and
+	// the one-to-one assignment decide.
+	"last_name":        "last_name|1; name|0.58",
+	"email":            "email|1",
+	"title":            "title|1; position|0.95; role|0.7",
+	"status":           "status|1; state|0.8",
+	"source":           "source|1; lead_source|1",
+	"company":          "account|1; account name|1; name|0.6",
+	"stage":            "stage|1",
+	"amount":           "amount|1; value|0.95; total|0.9",
+	"probability":      "probability|1; percent|0.6",
+	"close_date":       "close|1",
+	"is_closed":        "close|1",
+	"is_won":           "won|1",
+	"type":             "type|1; category|0.6",
+	"subject":          "subject|1; title|0.85; summary|0.7",
+	"occurred_at":      "|0.95; occurred|1; start|0.95; scheduled|0.9; due|0.8",
+	"duration_minutes": "duration|1; length|0.7",
+	"number":           "number|1; invoice number|1",
+	"balance":          "balance|1; remaining|1; amount_due|0.75",
+	"issued_at":        "issued|1; |0.9; created|0.7",
+	"due_at":           "due|1",
+	"paid_at":          "paid|1",
 }
 
 var targetAliases = map[string]string{
@@ -339,6 +384,7 @@ var targetAliases = map[string]string{
 	// A person's bare "name" is the given name when the values are single
 	// words (the values decide against full names).
 	"contact.first_name": "name|0.6",
+	"lead.first_name":    "name|0.6",
 }
 
 // parseAliases reads "a b|w; c|w" into aliases.

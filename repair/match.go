@@ -287,6 +287,9 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		}
 		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit, rows: rows}
 	}
+	if m.foreignObject(s.Object) {
+		return m.noEntity(s, fs)
+	}
 	order := make([]int, len(scores))
 	for i := range order {
 		order[i] = i
@@ -349,6 +352,42 @@ func (m *Matcher) objectPrior(s drift.Schema) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// foreignObject reports an object whose head word names a business
+// object outside the ontology ("tickets", "order_lines", "Products").
+func (m *Matcher) foreignObject(object string) bool {
+	segs := splitName(object)
+	for i := len(segs) - 1; i >= 0; i-- {
+		for j := len(segs[i]) - 1; j >= 0; j-- {
+			w := segs[i][j]
+			if c, ok := concepts[w]; ok && c == "" {
+				continue // a filler: "export", "csv"
+			}
+			if foreignObjects[w] {
+				return true
+			}
+			if len(w) > 3 && foreignObjects[strings.TrimSuffix(w, "s")] {
+				return true
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// noEntity is the answer for an object outside the ontology: every field
+// maps to nothing.
+func (m *Matcher) noEntity(s drift.Schema, fs []fieldState) (*MatchResult, [][3]float64, error) {
+	res := &MatchResult{System: s.System, Object: s.Object, EntityConfidence: 0.9,
+		EntityEvidence: []string{fmt.Sprintf("object %q names a business object outside the ontology", s.Object)}}
+	feats := make([][3]float64, len(fs))
+	for i, f := range fs {
+		res.Fields = append(res.Fields, FieldMatch{Source: f.f.Name, Confidence: 0.9, Provenance: canonical.ProvenanceHeuristic,
+			Evidence: []string{"the object maps onto no entity"}})
+		feats[i] = [3]float64{1, 0, 0}
+	}
+	return res, feats, nil
 }
 
 func isCustomerWord(w string) bool {

@@ -298,3 +298,48 @@ func BenchmarkMatch50(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms")
 }
+
+func TestMatchForeignObjectMapsNothing(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	for _, obj := range []string{"tickets", "order_lines.csv", "Products", "customer_orders"} {
+		res, err := m.Match(context.Background(), drift.Schema{System: "x", Object: obj, Fields: []drift.Field{
+			field("id", drift.TypeString, "T-1"), field("subject", drift.TypeString, "Help"),
+			field("status", drift.TypeString, "open"), field("created_at", drift.TypeTimestamp, "2025-01-01T00:00:00Z"),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Entity != "" {
+			t.Errorf("%s: entity %q, want none", obj, res.Entity)
+		}
+		for _, f := range res.Fields {
+			if f.Target != "" {
+				t.Errorf("%s.%s -> %s", obj, f.Source, f.Target)
+			}
+		}
+	}
+	// A customer export is not a foreign object.
+	res, _ := m.Match(context.Background(), drift.Schema{Object: "customers_export.csv", Fields: []drift.Field{field("name", drift.TypeString, "Acme")}})
+	if res.Entity != "account" {
+		t.Errorf("customers_export.csv: entity %q", res.Entity)
+	}
+}
+
+func TestMatchNumberedVariantsAndNamespaces(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "salesforce", Object: "Account", Fields: []drift.Field{
+		field("Phone2", drift.TypeString, "+1 415 555 0100"),
+		field("Phone1", drift.TypeString, "+1 415 555 0101"),
+		field("acme__Annual_Turnover__c", drift.TypeNumber, "1000000"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"Phone1": "account.phone", "Phone2": "", "acme__Annual_Turnover__c": "account.annual_revenue"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q (%v)", src, f.Target, want, f.Evidence)
+		}
+	}
+}

@@ -169,7 +169,7 @@ func (lx *lexer) concept(w string) []string {
 		return []string{w}
 	}
 	// Plural and simple inflections.
-	for _, suf := range []string{"s", "es", "en", "e"} {
+	for _, suf := range []string{"s", "es", "en", "e", "n"} {
 		if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 3 {
 			base := w[:len(w)-len(suf)]
 			if _, ok := concepts[base]; ok || lx.vocab[base] {
@@ -182,7 +182,7 @@ func (lx *lexer) concept(w string) []string {
 			return lx.concept(base)
 		}
 	}
-	if len(w) >= 6 {
+	if len(w) >= 5 {
 		if parts := lx.segment(w); len(parts) > 1 {
 			var out []string
 			for _, p := range parts {
@@ -263,6 +263,17 @@ func (lx *lexer) fuzzy(w string) (string, bool) {
 // entity is known).
 func (lx *lexer) read(raw, entity string) nameInfo {
 	ni := nameInfo{raw: raw}
+	// A trailing number from 2 up marks a second variant ("Phone2",
+	// "email_3", SAP's "NAME2"); 1 is the primary.
+	if d := trailingDigits(raw); d != "" && d != "1" && d != "0" && len(d) <= 2 {
+		ni.second = true
+	}
+	// Salesforce managed packages prefix a namespace: "ns__Field__c".
+	if i := strings.Index(raw, "__"); i > 0 && (strings.HasSuffix(raw, "__c") || strings.HasSuffix(raw, "__r")) && i < len(raw)-3 {
+		if rest := raw[i+2:]; strings.Contains(rest, "__") {
+			raw = rest
+		}
+	}
 	segs := splitName(raw)
 	var all []string
 	for i, seg := range segs {
@@ -439,6 +450,14 @@ func jaroWinkler(a, b string) float64 {
 		prefix++
 	}
 	return jaro + float64(prefix)*0.1*(1-jaro)
+}
+
+func trailingDigits(s string) string {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	return s[i:]
 }
 
 // validUTF8Name reports whether a field name can be read at all.
