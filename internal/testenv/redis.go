@@ -98,6 +98,7 @@ type dbLease struct {
 	coord *redis.Client
 	stop  chan struct{}
 	done  sync.WaitGroup
+	once  sync.Once // release runs once
 }
 
 // newClient returns a client on database db of server (db < 0: the
@@ -206,8 +207,10 @@ func (l *dbLease) renew() {
 }
 
 func (l *dbLease) release(ctx context.Context) {
-	close(l.stop)
-	l.done.Wait()
-	_ = releaseScript.Run(ctx, l.coord, []string{l.key}, l.token).Err()
-	_ = l.coord.Close()
+	l.once.Do(func() {
+		close(l.stop)
+		l.done.Wait()
+		_ = releaseScript.Run(ctx, l.coord, []string{l.key}, l.token).Err()
+		_ = l.coord.Close()
+	})
 }
