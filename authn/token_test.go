@@ -344,3 +344,27 @@ func TestIssueRefusesBadUser(t *testing.T) {
 		t.Errorf("Issue(nil tenant) err = %v", err)
 	}
 }
+
+// FuzzVerify feeds arbitrary strings to Verify: it must never panic, and
+// nothing but the one token issued with the key may verify.
+func FuzzVerify(f *testing.F) {
+	c := &clock{now: t0}
+	tk := newTokens(f, c)
+	issued, _, err := tk.Issue(testUser)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(issued)
+	f.Add(strings.Repeat(".", 100))
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := tk.Verify(s)
+		if err == nil && s != issued {
+			t.Fatalf("Verify accepted a token that was never issued: %q -> %+v", s, p)
+		}
+		if err != nil && !errors.Is(err, authn.ErrInvalidToken) {
+			t.Fatalf("Verify error %v does not wrap ErrInvalidToken", err)
+		}
+	})
+}
