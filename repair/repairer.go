@@ -152,6 +152,10 @@ func (r *Repairer) Threshold() float64 { return r.cfg.AutoApplyThreshold }
 // threshold, and a pairing not confirmed by shared values is capped below
 // the threshold unless the names are the same after normalization.
 //
+// In short, a replacement is only applied on its own when shared,
+// specific values confirm it (or the names are the same words), no rival
+// is plausible, and the evidence adds up to the threshold.
+//
 // A field with no candidate reaching MinCandidateScore is reported gone
 // (To == "") and is always sent to review, never unmapped on its own: a
 // mapping of a field that no longer exists produces nothing, so waiting
@@ -289,7 +293,11 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 		if p2 >= 0.1 {
 			rep.Evidence = append(rep.Evidence, fmt.Sprintf("rival: %s scored %.2f", rival, p2))
 		}
-		if !best.valueConfirmed && best.nameSim < 0.95 && conf > valueUnconfirmedCap {
+		if qa, qb, ok := repQualifierConflict(rep.Field, rep.To); ok && conf > valueUnconfirmedCap {
+			conf = valueUnconfirmedCap
+			rep.Evidence = append(rep.Evidence, fmt.Sprintf("name: %q and %q name sibling fields: capped below automatic repair", qa, qb))
+		}
+		if !best.valueConfirmed && !best.sameName && conf > valueUnconfirmedCap {
 			conf = valueUnconfirmedCap
 			rep.Evidence = append(rep.Evidence, "not confirmed by shared values: capped below automatic repair")
 		}

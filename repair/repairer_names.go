@@ -1,6 +1,7 @@
 package repair
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -114,6 +115,56 @@ func repNameSimilarity(a, b string) float64 {
 		return tri
 	}
 	return dice
+}
+
+// repSameName reports whether two names are the same words after
+// splitting, dropping vendor affixes and expanding abbreviations, in any
+// order ("cust_nm" and "CustomerName"); synonyms do not count.
+func repSameName(a, b string) bool {
+	ta, tb := repTokens(a, false), repTokens(b, false)
+	if len(ta) == 0 || len(ta) != len(tb) {
+		return false
+	}
+	slices.Sort(ta)
+	slices.Sort(tb)
+	return slices.Equal(ta, tb)
+}
+
+// repQualifiers are words that set sibling fields apart: two fields
+// named with different ones ("billing_country", "shipping_country") are
+// different fields even when their values agree on a few records.
+var repQualifiers = map[string]bool{
+	"billing": true, "shipping": true, "mailing": true, "delivery": true, "home": true, "work": true,
+	"office": true, "personal": true, "business": true, "primary": true, "secondary": true, "other": true,
+	"alternate": true, "alt": true, "mobile": true, "fax": true, "start": true, "end": true, "begin": true,
+	"min": true, "max": true, "net": true, "gross": true, "first": true, "last": true, "created": true,
+	"updated": true, "modified": true, "closed": true, "opened": true, "from": true, "to": true,
+	"old": true, "new": true, "previous": true, "prior": true, "next": true, "ytd": true, "mtd": true,
+	"qtd": true, "annual": true, "monthly": true, "weekly": true, "daily": true, "quarterly": true,
+	"sub": true, "subtotal": true, "tax": true, "discount": true, "expected": true, "actual": true,
+	"weighted": true, "parent": true, "child": true, "source": true, "target": true, "local": true,
+	"base": true, "original": true, "converted": true, "legal": true, "display": true,
+}
+
+// repQualifierConflict returns a qualifier of a and a different one of b
+// when each name has one the other lacks.
+func repQualifierConflict(a, b string) (string, string, bool) {
+	ta, tb := repTokens(a, false), repTokens(b, false)
+	in := func(t string, ts []string) bool { return slices.Contains(ts, t) }
+	var qa, qb string
+	for _, t := range ta {
+		if repQualifiers[t] && !in(t, tb) {
+			qa = t
+			break
+		}
+	}
+	for _, t := range tb {
+		if repQualifiers[t] && !in(t, ta) {
+			qb = t
+			break
+		}
+	}
+	return qa, qb, qa != "" && qb != ""
 }
 
 // repTargetHint scores in [0, 1] how plausible name is as a source name

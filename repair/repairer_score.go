@@ -210,8 +210,8 @@ func repAlignment(before, after drift.Schema) float64 {
 			continue
 		}
 		bp, ap := newRepProfile(bf), newRepProfile(af)
-		if bp.nonNull == 0 && ap.nonNull == 0 {
-			continue
+		if repInformation(bp) < 1 && repInformation(ap) < 1 {
+			continue // too few specific values to tell records apart
 		}
 		n++
 		if shared, _ := repShared(bp, ap); shared == len(bp.distinct) && shared == len(ap.distinct) {
@@ -222,6 +222,15 @@ func repAlignment(before, after drift.Schema) float64 {
 		return -1
 	}
 	return float64(same) / float64(n)
+}
+
+// repInformation sums the specificity of a field's distinct values.
+func repInformation(p *repProfile) float64 {
+	w := 0.0
+	for _, v := range p.distinct {
+		w += p.weight[v]
+	}
+	return w
 }
 
 // repShared counts the distinct values of a found among b's (by any key)
@@ -338,6 +347,7 @@ func repTypeRelation(from, to drift.FieldType) string {
 type repPair struct {
 	p              float64 // stand-alone probability
 	nameSim        float64
+	sameName       bool // the same words, without synonym folding
 	valueConfirmed bool
 	evidence       []string
 }
@@ -362,11 +372,14 @@ func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repP
 		} else {
 			z -= 2 * alignW * (1 - c)
 		}
-		ps.valueConfirmed = c >= 0.99 && spec >= 0.5
+		ps.valueConfirmed = c >= 0.99 && spec >= 1.5
 		ps.evidence = append(ps.evidence, fmt.Sprintf("values: %d of %d distinct samples shared (specificity %.1f)", shared, min(len(g.distinct), len(a.distinct)), spec))
 	case g.nonNull > 0 || a.nonNull > 0:
 		// Values on at least one side and none shared.
-		if pos := repPositionsDisagree(g, a); pos {
+		if k, ok := repScaled(g, a); ok && alignW > 0 {
+			z += 2.5 * alignW
+			ps.evidence = append(ps.evidence, fmt.Sprintf("values: the same at every position times %g", k))
+		} else if repPositionsDisagree(g, a) {
 			z -= 3.5 * alignW
 		}
 		if d := repDistribution(g, a); d >= 0 {
@@ -398,6 +411,7 @@ func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repP
 
 	// Names.
 	ps.nameSim = r.cfg.NameSimilarity(g.field.Name, a.field.Name)
+	ps.sameName = repSameName(g.field.Name, a.field.Name)
 	z += 4 * (ps.nameSim - 0.35)
 	ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q ~ %q similarity %.2f", g.field.Name, a.field.Name, ps.nameSim))
 	if target != "" {
@@ -434,6 +448,52 @@ func repPositionsDisagree(g, a *repProfile) bool {
 		}
 	}
 	return false
+}
+
+// repScaled reports whether b's numeric values are a's times one power
+// of ten (10^-3 .. 10^3, not 1) at every position where either has a
+// value, with at least two non-zero values: amounts moved to cents, a
+// 0..1 share moved to 0..100.
+func repScaled(a, b *repProfile) (float64, bool) {
+	if a.kind != "numeric" || b.kind != "numeric" || len(a.field.Samples) != len(b.field.Samples) {
+		return 0, false
+	}
+	ratio, n := 0.0, 0
+	for i := range a.field.Samples {
+		if a.nullAt[i] != b.nullAt[i] {
+			return 0, false
+		}
+		if a.nullAt[i] {
+			continue
+		}
+		x, errA := strconv.ParseFloat(strings.TrimSpace(a.field.Samples[i]), 64)
+		y, errB := strconv.ParseFloat(strings.TrimSpace(b.field.Samples[i]), 64)
+		if errA != nil || errB != nil {
+			return 0, false
+		}
+		if x == 0 || y == 0 {
+			if x != y {
+				return 0, false
+			}
+			continue
+		}
+		r := y / x
+		if n == 0 {
+			ratio = r
+		} else if math.Abs(r-ratio) > 1e-9*math.Abs(ratio) {
+			return 0, false
+		}
+		n++
+	}
+	if n < 2 {
+		return 0, false
+	}
+	for _, k := range []float64{1e-3, 1e-2, 1e-1, 10, 100, 1000} {
+		if math.Abs(ratio-k) <= 1e-9*k {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // repAssign pairs gone fields (rows) with added fields (columns) one to

@@ -236,3 +236,36 @@ func FuzzPropose(f *testing.F) {
 		}
 	})
 }
+
+func TestProposeSiblingQualifiersGoToReview(t *testing.T) {
+	t.Parallel()
+	vals := []string{"Germany", "United States", "France"}
+	before := []drift.Field{idField, fld("billing_country", drift.TypeString, vals...)}
+	after := []drift.Field{idField, fld("shipping_country", drift.TypeString, vals...)}
+	reps := propose(t, nil, before, mapOf("billing_country", "account.country"), after)
+	if len(reps) != 1 || reps[0].To != "shipping_country" || reps[0].Action != repair.ActionReview {
+		t.Fatalf("billing -> shipping: %+v", reps)
+	}
+	// Without the sibling qualifier the same values are applied.
+	after[1].Name = "country_name"
+	reps = propose(t, nil, before, mapOf("billing_country", "account.country"), after)
+	if len(reps) != 1 || reps[0].Action != repair.ActionAutoApply {
+		t.Fatalf("billing_country -> country_name: %+v", reps)
+	}
+}
+
+func TestProposeScaledValuesAreReviewed(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("amount", drift.TypeNumber, "129.99", "45.5", "1040")}
+	after := []drift.Field{idField, fld("amount_cents", drift.TypeInteger, "12999", "4550", "104000")}
+	reps := propose(t, nil, before, mapOf("amount", "invoice.amount"), after)
+	if len(reps) != 1 || reps[0].To != "amount_cents" || reps[0].Action != repair.ActionReview {
+		t.Fatalf("cents: %+v", reps)
+	}
+	// Not a power of ten: no scaling evidence, the aligned values disagree.
+	after[1].Samples = []string{"12999", "4551", "104000"}
+	reps = propose(t, nil, before, mapOf("amount", "invoice.amount"), after)
+	if len(reps) != 1 || reps[0].Action == repair.ActionAutoApply {
+		t.Fatalf("near-cents: %+v", reps)
+	}
+}
