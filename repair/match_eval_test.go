@@ -200,15 +200,17 @@ func TestMatchHoldout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := scoreMatchCases(t, m, filepath.Join("testdata", "holdout"))
-	if sc.total == 0 {
-		t.Fatal("no holdout cases")
-	}
-	t.Logf("holdout: accuracy %.3f precision %.3f recall %.3f over %d fields", sc.accuracy(), sc.precision(), sc.recall(), sc.total)
-	for _, e := range sc.errors {
-		t.Log(e)
-	}
-	if sc.accuracy() < 0.75 {
-		t.Errorf("holdout match accuracy %.3f < 0.75", sc.accuracy())
+	for _, dir := range []string{"holdout", "holdout2"} {
+		sc := scoreMatchCases(t, m, filepath.Join("testdata", dir))
+		if sc.total == 0 {
+			t.Fatalf("no cases in %s", dir)
+		}
+		t.Logf("%s: accuracy %.3f precision %.3f recall %.3f over %d fields", dir, sc.accuracy(), sc.precision(), sc.recall(), sc.total)
+		for _, e := range sc.errors {
+			t.Log(e)
+		}
+		if sc.accuracy() < 0.75 {
+			t.Errorf("%s match accuracy %.3f < 0.75", dir, sc.accuracy())
+		}
 	}
 }
