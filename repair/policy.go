@@ -77,10 +77,15 @@ func (r *Registry) ApplyRepairs(ctx context.Context, key MappingKey, base int, a
 	if base <= 0 {
 		return Outcome{}, fmt.Errorf("%w: base version %d of %s", ErrInvalidInput, base, key)
 	}
+	fields, tos := map[string]bool{}, map[string]bool{}
 	for i, rp := range repairs {
 		if rp.Field == "" || rp.Target == "" {
 			return Outcome{}, fmt.Errorf("%w: repair %d has no field or target", ErrInvalidInput, i)
 		}
+		if fields[rp.Field] || (rp.To != "" && tos[rp.To]) {
+			return Outcome{}, fmt.Errorf("%w: repair %d repeats field %q or replacement %q", ErrInvalidInput, i, rp.Field, rp.To)
+		}
+		fields[rp.Field], tos[rp.To] = true, rp.To != ""
 		if rp.Confidence < 0 || rp.Confidence > 1 || rp.Confidence != rp.Confidence {
 			return Outcome{}, fmt.Errorf("%w: repair of %q has confidence %v outside [0, 1]", ErrInvalidInput, rp.Field, rp.Confidence)
 		}

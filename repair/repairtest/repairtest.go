@@ -652,6 +652,10 @@ func testApplyConflict(t *testing.T, h *harness) {
 	if _, err := h.reg.ApplyRepairs(h.a, keyOpp, 2, afterSchema(), []repair.Repair{bad}); !errors.Is(err, repair.ErrInvalidInput) {
 		t.Fatalf("ApplyRepairs with confidence 1.5 = %v, want ErrInvalidInput", err)
 	}
+	twice := []repair.Repair{amountRepair(0.5), amountRepair(0.6)}
+	if _, err := h.reg.ApplyRepairs(h.a, keyOpp, 2, afterSchema(), twice); !errors.Is(err, repair.ErrInvalidInput) {
+		t.Fatalf("ApplyRepairs with one field twice = %v, want ErrInvalidInput", err)
+	}
 }
 
 func testRollback(t *testing.T, h *harness) {

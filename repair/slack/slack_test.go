@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/autonomos/autonomos/repair"
+	"github.com/autonomos/autonomos/repair/repairtest"
 	"github.com/autonomos/autonomos/repair/slack"
 )
 
@@ -122,4 +124,21 @@ func TestInvalidURL(t *testing.T) {
 			t.Errorf("New(%q) = %v, want ErrInvalidURL", u, err)
 		}
 	}
+}
+
+func TestNotifierAcceptance(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	nt, err := slack.New(srv.URL+secretPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repairtest.RunNotifierTests(t, nt, func() int { mu.Lock(); defer mu.Unlock(); return n })
 }
