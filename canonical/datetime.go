@@ -165,6 +165,9 @@ func parseTime(s string, loc *Locale) (instant, string) {
 	}
 	if strings.HasPrefix(s, "/Date(") && strings.HasSuffix(s, ")/") {
 		body := s[len("/Date(") : len(s)-2]
+		if body == "" {
+			return instant{}, "bad /Date()/ value"
+		}
 		if i := strings.IndexAny(body[1:], "+-"); i >= 0 {
 			body = body[:i+1] // the offset only says how to display it
 		}

@@ -320,3 +320,45 @@ func FuzzNormalizeRecord(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNormalizeRecordFields drives the record path with arbitrary text in
+// every typed field of an opportunity: whatever the values, the event
+// keeps every field (null with a problem, or a value), matches its
+// schema, and has the same id on replay.
+func FuzzNormalizeRecordFields(f *testing.F) {
+	f.Add("006A", "1,234.50", "usd", "0.35", "03/04/2025", "yes", "2025-03-04T10:15:00+05:30", "Acme")
+	f.Add("", "€1.200,00", "$", "1", "20240131", "t", "1741083300123", " ")
+	f.Add("x", "(5)", "EUR", "35%", "2025-02-30", "2", "/Date(0)/", "\xff")
+	n := newOppNormalizer(f, nil)
+	f.Fuzz(func(t *testing.T, id, amount, currency, prob, closeDate, won, updated, name string) {
+		rec := map[string]any{
+			"Id": id, "Amount": amount, "CurrencyIsoCode": currency, "Probability": prob,
+			"CloseDate": closeDate, "IsWon": won, "LastModifiedDate": updated, "Name": name,
+		}
+		evs, err := n.Normalize(rec)
+		if err != nil {
+			if !errors.Is(err, ErrMissingKey) || strings.TrimSpace(id) != "" && utf8.ValidString(id) {
+				t.Fatalf("unexpected error %v for id %q", err, id)
+			}
+			return
+		}
+		ev := evs[0]
+		if len(ev.Data) != len(rec) {
+			t.Fatalf("data has %d fields, want %d: %v", len(ev.Data), len(rec), ev.Data)
+		}
+		problems := map[string]bool{}
+		for _, p := range ev.Problems {
+			problems[p.Field] = true
+			if ev.Data[p.Field] != nil {
+				t.Fatalf("field %s has a problem and a value", p.Field)
+			}
+		}
+		if err := Validate(ev); err != nil {
+			t.Fatalf("event breaks its schema: %v\nrecord %q", err, rec)
+		}
+		again, _ := n.Normalize(rec)
+		if again[0].ID != ev.ID {
+			t.Fatal("replay gave another id")
+		}
+	})
+}

@@ -478,6 +478,7 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 		c.buf = append(c.buf, 0)
 		c.scale = PercentScale(pf.scale.Load())
 		c.ambiguous = false
+		c.wantTime = pf == pe.updated
 		mark := len(c.buf)
 		v, reason := pf.fn(raw, c)
 		switch reason {

@@ -58,6 +58,7 @@ type normCtx struct {
 	text      bool         // append the canonical text to buf
 	buf       []byte
 	t         time.Time // the instant of the last timestamp read
+	wantTime  bool      // set t even on the canonical fast path
 	ambiguous bool      // the failure is an ambiguity, not a bad value
 }
 
@@ -535,6 +536,11 @@ func nullTime(raw any) bool {
 }
 
 func normDate(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok && len(s) == 10 && s[4] == '-' && s[7] == '-' &&
+		allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) && validDate(atoi(s[:4]), atoi(s[5:7]), atoi(s[8:])) {
+		c.addString(s) // already canonical: keep the caller's boxed value
+		return raw, ""
+	}
 	if nullTime(raw) {
 		return nil, reasonNull
 	}
@@ -556,12 +562,23 @@ func normDate(raw any, c *normCtx) (any, string) {
 		}
 	}
 	var buf [10]byte
-	b := appendDate(buf[:0], in.y, in.m, in.d)
-	c.addString(string(b))
-	return string(b), ""
+	out := string(appendDate(buf[:0], in.y, in.m, in.d))
+	c.addString(out)
+	return out, ""
 }
 
 func normTimestamp(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok && isCanonicalTimestamp(s) {
+		y, m, d := atoi(s[:4]), atoi(s[5:7]), atoi(s[8:10])
+		hh, mm, ss := atoi(s[11:13]), atoi(s[14:16]), atoi(s[17:19])
+		if validDate(y, m, d) && hh < 24 && mm < 60 && ss < 60 {
+			if c.wantTime {
+				c.t = time.Date(y, time.Month(m), d, hh, mm, ss, 0, time.UTC)
+			}
+			c.addString(s)
+			return raw, "" // already canonical: keep the caller's boxed value
+		}
+	}
 	if nullTime(raw) {
 		return nil, reasonNull
 	}
@@ -573,14 +590,10 @@ func normTimestamp(raw any, c *normCtx) (any, string) {
 		return nil, reason
 	}
 	c.t = in.t
-	if s, ok := raw.(string); ok && isCanonicalTimestamp(s) {
-		c.addString(s)
-		return raw, "" // already canonical: keep the caller's boxed value
-	}
 	var buf [32]byte
-	b := appendTimestamp(buf[:0], in.t)
-	c.addString(string(b))
-	return string(b), ""
+	out := string(appendTimestamp(buf[:0], in.t))
+	c.addString(out)
+	return out, ""
 }
 
 func normPercent(raw any, c *normCtx) (any, string) {
