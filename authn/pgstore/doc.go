@@ -7,12 +7,12 @@
 // authn_goose_lock). The tables:
 //
 //   - authn_tenants and authn_users are tenant-owned: ENABLE and FORCE
-//     ROW LEVEL SECURITY, with policies USING and WITH CHECK on
-//     NULLIF(current_setting('app.tenant_id', true), '')::uuid. The store
-//     runs every query on them in a transaction that first calls
-//     set_config('app.tenant_id', $1, true), transaction-local, so a
-//     pooled connection never carries a tenant further; a query with no
-//     tenant set sees nothing.
+//     ROW LEVEL SECURITY, with policies USING and WITH CHECK comparing
+//     the row's tenant with the app.tenant_id setting (the policy of
+//     tenancy/pgtenant). The store runs every query on them through
+//     pgtenant.RunTx, which sets app.tenant_id for the transaction only,
+//     so a pooled connection never carries a tenant further; a query with
+//     no tenant set sees nothing.
 //   - authn_emails is the global login directory (lower-cased email ->
 //     tenant id, user id). Login happens before any tenant is known, so it
 //     cannot be tenant-owned; it holds no secret, and its primary key

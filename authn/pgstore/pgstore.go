@@ -9,6 +9,7 @@ import (
 
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/tenancy"
+	"github.com/autonomos/autonomos/tenancy/pgtenant"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -72,14 +73,10 @@ var _ authn.Store = (*Store)(nil)
 // security applies.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// inTenant runs fn in a transaction scoped to tenant.
+// inTenant runs fn in a transaction scoped to tenant (pgtenant.RunTx:
+// transaction-local set_config of app.tenant_id).
 func (s *Store) inTenant(ctx context.Context, tenant tenancy.ID, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+	return pgtenant.RunTx(ctx, s.pool, tenant, fn)
 }
 
 // mapErr turns PostgreSQL errors into authn's, leaving context errors as
@@ -236,7 +233,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (authn.User, erro
 		if u.ID, err = uuid.Parse(id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant); err != nil {
+		// Scope the rest of this transaction to the user's tenant.
+		if _, err := tx.Exec(ctx, "SELECT set_config('"+pgtenant.Setting+"', $1, true)", tenant); err != nil {
 			return err
 		}
 		return scanUser(tx.QueryRow(ctx, selectUser, tenant, id), &u)

@@ -3,6 +3,8 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -14,9 +16,15 @@ import (
 	"github.com/autonomos/autonomos/authn/pgstore/migsafe"
 	"github.com/autonomos/autonomos/internal/testenv"
 	"github.com/autonomos/autonomos/tenancy"
+	"github.com/autonomos/autonomos/tenancy/pgtenant"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var (
+	quiet        = slog.New(slog.NewTextHandler(io.Discard, nil))
+	quietMigrate = &pgstore.MigrateConfig{Logger: quiet}
 )
 
 // harness gives a store on a pool of the non-superuser application role,
@@ -33,7 +41,7 @@ func migratedRoles(t *testing.T) *testenv.Roles {
 	if roles == nil {
 		return nil
 	}
-	if err := pgstore.Migrate(context.Background(), roles.Owner, nil); err != nil {
+	if err := pgstore.Migrate(context.Background(), roles.Owner, quietMigrate); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	return roles
@@ -82,7 +90,7 @@ func newTenant(email string) (authn.Tenant, authn.User) {
 func TestNoPreparedStatements(t *testing.T) {
 	ctx := context.Background()
 	roles := testenv.PostgresRoles(t)
-	if err := pgstore.Migrate(ctx, roles.Owner, nil); err != nil {
+	if err := pgstore.Migrate(ctx, roles.Owner, quietMigrate); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	for _, tc := range []struct {
@@ -128,7 +136,7 @@ func TestNoPreparedStatements(t *testing.T) {
 func TestRowLevelSecurity(t *testing.T) {
 	ctx := context.Background()
 	roles := testenv.PostgresRoles(t)
-	if err := pgstore.Migrate(ctx, roles.Owner, nil); err != nil {
+	if err := pgstore.Migrate(ctx, roles.Owner, quietMigrate); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 	s := pgstore.New(roles.App)
@@ -199,7 +207,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	for i := range 2 {
-		if err := pgstore.Migrate(ctx, pool, nil); err != nil {
+		if err := pgstore.Migrate(ctx, pool, quietMigrate); err != nil {
 			t.Fatalf("Migrate #%d: %v", i+1, err)
 		}
 	}
@@ -215,7 +223,7 @@ func TestMigrateRefusesUnmarkedDestructive(t *testing.T) {
 	pool := testenv.Postgres(t)
 	for _, allow := range []bool{false, true} {
 		err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{
-			Migrations: os.DirFS("testdata/unmarked"), AllowDestructive: allow,
+			Migrations: os.DirFS("testdata/unmarked"), AllowDestructive: allow, Logger: quiet,
 		})
 		var de *migsafe.DestructiveError
 		if !errors.As(err, &de) {
@@ -235,7 +243,7 @@ func TestMigrateMarkedDestructiveNeedsOperator(t *testing.T) {
 	ctx := context.Background()
 	pool := testenv.Postgres(t)
 	dir := os.DirFS("testdata/marked")
-	err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir})
+	err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir, Logger: quiet})
 	var de *migsafe.DestructiveError
 	if !errors.As(err, &de) || !de.Marked || de.File != "00002_drop_widgets.sql" {
 		t.Fatalf("Migrate without the operator setting = %v, want a marked DestructiveError for 00002_drop_widgets.sql", err)
@@ -243,7 +251,7 @@ func TestMigrateMarkedDestructiveNeedsOperator(t *testing.T) {
 	if tableExists(ctx, t, pool, "widgets") {
 		t.Error("table widgets exists after a refused batch")
 	}
-	if err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir, AllowDestructive: true}); err != nil {
+	if err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir, AllowDestructive: true, Logger: quiet}); err != nil {
 		t.Fatalf("Migrate with the operator setting: %v", err)
 	}
 	if tableExists(ctx, t, pool, "widgets") {
@@ -251,7 +259,7 @@ func TestMigrateMarkedDestructiveNeedsOperator(t *testing.T) {
 	}
 	// Applied migrations are not checked again: a later start without the
 	// setting is fine.
-	if err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir}); err != nil {
+	if err := pgstore.Migrate(ctx, pool, &pgstore.MigrateConfig{Migrations: dir, Logger: quiet}); err != nil {
 		t.Errorf("Migrate again without the setting: %v", err)
 	}
 }
@@ -263,5 +271,22 @@ func TestOpenHidesURL(t *testing.T) {
 	}
 	if got := err.Error(); strings.Contains(got, "s3cret") {
 		t.Errorf("Open error %q reveals the password", got)
+	}
+}
+
+// TestTablesGuarded runs tenancy/pgtenant's start-up checks: every table
+// with a tenant_id column is under row-level security except the login
+// directory, and the application role cannot escape it.
+func TestTablesGuarded(t *testing.T) {
+	ctx := context.Background()
+	roles := migratedRoles(t)
+	if err := pgtenant.CheckTables(ctx, roles.App, "public.authn_emails"); err != nil {
+		t.Errorf("CheckTables: %v", err)
+	}
+	if err := pgtenant.CheckTables(ctx, roles.App); !errors.Is(err, pgtenant.ErrUnprotected) {
+		t.Errorf("CheckTables without the exception = %v, want authn_emails reported", err)
+	}
+	if err := pgtenant.CheckRole(ctx, roles.App); err != nil {
+		t.Errorf("CheckRole(app) = %v", err)
 	}
 }
