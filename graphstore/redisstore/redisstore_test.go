@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -132,6 +134,55 @@ func TestForeignValues(t *testing.T) {
 	}
 	if v, _ := client.Get(ctx, d.Key(garbage)).Result(); v != "not json" {
 		t.Fatalf("garbage was overwritten with %.40q", v)
+	}
+}
+
+// TestTwoReplicas races two processes' worth of clients on one tenant:
+// the compare-and-set in Redis must keep every update.
+func TestTwoReplicas(t *testing.T) {
+	first := testenv.Redis(t)
+	second := redis.NewClient(first.Options())
+	t.Cleanup(func() { _ = second.Close() })
+	stores := []*graphstore.Store{}
+	for _, c := range []*redis.Client{first, second} {
+		d, err := redisstore.New(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := graphstore.New(d, &graphstore.Config{MaxUpdateAttempts: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		stores = append(stores, s)
+	}
+	ctx := context.Background()
+	tenant := tenancy.New()
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			s := stores[w%2]
+			for i := range each {
+				id := fmt.Sprintf("node:%d-%d", w, i)
+				_, err := s.Update(ctx, tenant, func(g *graphstore.Graph) error {
+					g.Nodes = append(g.Nodes, graphstore.Node{ID: id, Kind: graphstore.KindObject})
+					return nil
+				})
+				if err != nil {
+					t.Errorf("update %s: %v", id, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	g, err := stores[0].Load(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Nodes) != writers*each || g.Version != writers*each {
+		t.Fatalf("%d nodes at version %d after %d updates", len(g.Nodes), g.Version, writers*each)
 	}
 }
 
