@@ -125,8 +125,8 @@
 // the event. A record without a key yields a [*MissingKeyError] naming
 // the record, object, entity and fields. The value normalizers return a
 // [*ValueError] wrapping [ErrInvalidValue], [ErrAmbiguousValue] or
-// [ErrNoValue]; [NewNormalizer] wraps [ErrInvalidMapping] or
-// [ErrUnknownTarget]; validation returns a [*ValidationError] wrapping
+// [ErrNoValue]; [NewNormalizer] wraps [ErrInvalidMapping],
+// [ErrUnknownTarget] or [ErrInvalidConfig]; validation returns a [*ValidationError] wrapping
 // [ErrInvalidEvent], whose violations name fields ("data.amount").
 //
 // # JSON Schema

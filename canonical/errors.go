@@ -35,6 +35,10 @@ var (
 	// ErrInvalidMapping is returned by [NewNormalizer] for a mapping that
 	// cannot be compiled.
 	ErrInvalidMapping = errors.New("canonical: invalid mapping")
+	// ErrInvalidConfig is returned by [NewNormalizer] for a [Config] whose
+	// settings cannot work (a decimal separator other than '.' or ',', an
+	// unknown phone region).
+	ErrInvalidConfig = errors.New("canonical: invalid config")
 	// ErrInvalidEvent is wrapped by a [*ValidationError] for an event that
 	// does not match its entity's JSON Schema.
 	ErrInvalidEvent = errors.New("canonical: invalid event")

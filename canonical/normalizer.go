@@ -122,7 +122,14 @@ func NewNormalizer(tenant tenancy.ID, src Source, m *Mapping, cfg *Config) (*Nor
 		n.cfg.Now = time.Now
 	}
 	if r := n.cfg.Locale.DecimalSeparator; r != 0 && r != '.' && r != ',' {
-		return nil, fmt.Errorf("%w: decimal separator %q is neither '.' nor ','", ErrInvalidMapping, r)
+		return nil, fmt.Errorf("%w: decimal separator %q is neither '.' nor ','", ErrInvalidConfig, r)
+	}
+	if r := n.cfg.Locale.Region; r != "" {
+		up := strings.ToUpper(r)
+		if countryByCode[up] != up || len(up) != 2 {
+			return nil, fmt.Errorf("%w: region %q is not an ISO 3166-1 alpha-2 code", ErrInvalidConfig, r)
+		}
+		n.cfg.Locale.Region = up
 	}
 	if n.src.System == "" {
 		n.src.System = m.System

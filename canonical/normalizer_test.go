@@ -353,7 +353,8 @@ func TestNewNormalizerErrors(t *testing.T) {
 		}}, nil, ErrInvalidMapping},
 		"no source":     {testTenant, &Mapping{Fields: []FieldMapping{{Target: "opportunity.id"}}}, nil, ErrInvalidMapping},
 		"nothing":       {testTenant, &Mapping{Fields: []FieldMapping{{Source: "x"}}}, nil, ErrInvalidMapping},
-		"bad separator": {testTenant, good, &Config{Locale: Locale{DecimalSeparator: ';'}}, ErrInvalidMapping},
+		"bad separator": {testTenant, good, &Config{Locale: Locale{DecimalSeparator: ';'}}, ErrInvalidConfig},
+		"bad region":    {testTenant, good, &Config{Locale: Locale{Region: "USA"}}, ErrInvalidConfig},
 	} {
 		if _, err := NewNormalizer(tc.tenant, testSource, tc.m, tc.cfg); !errors.Is(err, tc.err) {
 			t.Errorf("%s: err = %v, want %v", name, err, tc.err)
