@@ -716,18 +716,28 @@ func normDomain(raw any, c *normCtx) (any, string) {
 		return nil, reason
 	}
 	// Scheme, then userinfo or an e-mail's local part, then path.
+	url := true
 	if i := strings.Index(s, "://"); i >= 0 {
 		s = s[i+3:]
 	} else if strings.HasPrefix(s, "//") {
 		s = s[2:]
-	} else if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
-		s = s[7:]
+	} else {
+		if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
+			s = s[7:]
+		}
+		url = false
+	}
+	if !url {
+		// An e-mail address: its local part may hold / ? and #.
+		if i := strings.LastIndexByte(s, '@'); i >= 0 {
+			s = s[i+1:]
+		}
 	}
 	if i := strings.IndexAny(s, "/?#"); i >= 0 {
 		s = s[:i]
 	}
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		s = s[i+1:]
+		s = s[i+1:] // userinfo
 	}
 	if i := strings.LastIndexByte(s, ':'); i >= 0 && allDigits(s[i+1:]) {
 		s = s[:i]
@@ -872,6 +882,11 @@ parse:
 		return nil, "not a possible phone number for its country"
 	}
 	out := phonenumbers.Format(num, phonenumbers.E164)
+	// A number whose E.164 form reads back as another number (national
+	// prefixes kept by mistake, all zeros) is not one.
+	if back, err := phonenumbers.Parse(out, ""); err != nil || phonenumbers.Format(back, phonenumbers.E164) != out {
+		return nil, "not a valid phone number for its country"
+	}
 	c.addString(out)
 	return out, ""
 }
