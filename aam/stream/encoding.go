@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -41,13 +40,15 @@ func appendEncoded(b []byte, e *canonical.Event) ([]byte, error) {
 // Decode parses a message body written by [Encode] and checks that it is
 // an event of tenant with a non-empty ID.
 func Decode(tenant tenancy.ID, body []byte) (canonical.Event, error) {
-	var e canonical.Event
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&e); err != nil {
-		return canonical.Event{}, fmt.Errorf("not a JSON event: %v", err)
+	e, ok := canonical.Event{}, false
+	if fastDecodeOK {
+		e, ok = decodeFast(body)
 	}
-	if dec.More() {
-		return canonical.Event{}, fmt.Errorf("trailing data after the event")
+	if !ok {
+		e = canonical.Event{}
+		if err := json.Unmarshal(body, &e); err != nil {
+			return canonical.Event{}, fmt.Errorf("not a JSON event: %v", err)
+		}
 	}
 	if e.ID == "" {
 		return canonical.Event{}, fmt.Errorf("event has no id")

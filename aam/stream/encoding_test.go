@@ -91,6 +91,9 @@ func FuzzEncode(f *testing.F) {
 		if werr == nil && !bytes.Equal(got, want) {
 			t.Fatalf("fast encoding differs:\n got %s\nwant %s", got, want)
 		}
+		if werr == nil && !checkDecode(t, got) {
+			t.Fatalf("the fast decoder declined the fast encoder's output %s", got)
+		}
 	})
 }
 
