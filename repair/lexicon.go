@@ -183,6 +183,11 @@ var concepts = map[string]string{
 	"electronico": "", "electronique": "", "free": "", "form": "", "freeform": "",
 	"shipping": "shipping", "delivery": "shipping", "lieferung": "shipping",
 	"completed": "completed", "done": "completed",
+	// short legacy (AS/400, mainframe) abbreviations
+	"cus": "account", "cusno": "account number", "nam": "name", "dat": "date", "sls": "sales", "lmt": "limit",
+	"crd": "credit", "cty": "city", "mst": "", "master": "", "typ_": "type", "adr": "address", "amnt_": "amount",
+	"write": "updated", "uid": "id", "codice": "code", "codigo": "code", "ruolo": "role", "rol": "role", "funcao": "role",
+	"cellulare": "mobile", "telefonino": "mobile", "indirizzo": "address",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -255,6 +260,12 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:      "issued",
 	{"issued", "date"}:       "issued",
 	{"parent", "account"}:    "parent",
+	{"ragione", "sociale"}:   "legal name",
+	{"razao", "social"}:      "legal name",
+	{"razon", "social"}:      "legal name",
+	{"pipeline", "stage"}:    "stage",
+	{"sales", "stage"}:       "stage",
+	{"partita", "iva"}:       "vat",
 }
 
 // markerKind classifies concept words that qualify a name rather than name

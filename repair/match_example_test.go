@@ -36,19 +36,19 @@ func ExampleMatcher_Match() {
 		if target == "" {
 			target = "(none)"
 		}
-		fmt.Printf("%-40s -> %-24s sure=%v\n", f.Source, target, f.Confidence >= 0.9)
+		fmt.Printf("%-40s -> %-24s %.2f\n", f.Source, target, f.Confidence)
 	}
 	// Output:
 	// entity: opportunity
-	// hs_object_id                             -> opportunity.id           sure=true
-	// properties.dealname                      -> opportunity.name         sure=true
-	// properties.amount                        -> opportunity.amount       sure=true
-	// properties.deal_currency_code            -> opportunity.currency     sure=true
-	// properties.hs_deal_stage_probability     -> opportunity.probability  sure=true
-	// properties.closedate                     -> opportunity.close_date   sure=true
-	// associations.companies                   -> opportunity.account_id   sure=true
-	// properties.hubspot_owner_id              -> opportunity.owner_id     sure=true
-	// properties.pipeline                      -> (none)                   sure=true
+	// hs_object_id                             -> opportunity.id           0.99
+	// properties.dealname                      -> opportunity.name         0.98
+	// properties.amount                        -> opportunity.amount       0.99
+	// properties.deal_currency_code            -> opportunity.currency     0.99
+	// properties.hs_deal_stage_probability     -> opportunity.probability  0.99
+	// properties.closedate                     -> opportunity.close_date   0.99
+	// associations.companies                   -> opportunity.account_id   0.99
+	// properties.hubspot_owner_id              -> opportunity.owner_id     0.99
+	// properties.pipeline                      -> (none)                   0.85
 }
 
 // A tenant's approval teaches the matcher a word it did not know, for that

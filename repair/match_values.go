@@ -21,6 +21,7 @@ type valueProfile struct {
 	integer, numeric, boolean          float64
 	idLike, text, multiWord            float64
 	clock                              float64 // h:mm or h:mm:ss durations
+	lowerWord                          float64 // one lower-case token ("user", "end-user")
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -93,6 +94,9 @@ func profileValues(f drift.Field) valueProfile {
 				p.date++
 			}
 		}
+		if !strings.ContainsAny(v, " @.") && strings.ToLower(v) == v && hasLetter(v) && !isNum {
+			p.lowerWord++
+		}
 		if looksClock(v) {
 			p.clock++
 		}
@@ -109,7 +113,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -334,8 +338,10 @@ func looksIDLike(v string) bool {
 	if looksEmail(v) {
 		return false
 	}
-	// Logins such as "jsmith" count: a person's key in another system.
-	return digits > 0 || letters >= 3 && letters <= 12 && strings.ToLower(v) == v
+	// Logins such as "jsmith" and initials or codes such as "JS01" or
+	// "MM" count: a person's or a record's key in another system.
+	return digits > 0 || letters >= 3 && letters <= 12 && strings.ToLower(v) == v ||
+		letters >= 2 && letters <= 6 && strings.ToUpper(v) == v
 }
 
 // valueFit scores how well a field's declared type and samples fit a
@@ -423,6 +429,10 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 	// Strings.
 	if isRef {
 		f := lin(p.idLike, 0.45, 1.1)
+		// People are often keyed by their e-mail address.
+		if target.Name == "owner_id" && p.email > 0.5 {
+			return 1, pct("e-mail (a user key)", p.email)
+		}
 		if p.email > 0.5 || p.date+p.timestamp > 0.5 {
 			f = 0.3
 		}
@@ -440,6 +450,12 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		// Categories often come as codes of a lookup table.
 		if p.numeric > 0.5 {
 			return 0.85, note("coded category")
+		}
+	case "title":
+		// A job title is free text; an enum of lower-case tokens ("user",
+		// "end-user", "admin") is a role in the system, not a title.
+		if p.lowerWord > 0.5 {
+			return f * 0.7, note("values are lower-case codes")
 		}
 	case "first_name", "last_name":
 		if p.multiWord > 0.6 {
