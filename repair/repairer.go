@@ -297,6 +297,14 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 			conf = valueUnconfirmedCap
 			rep.Evidence = append(rep.Evidence, fmt.Sprintf("name: %q and %q name sibling fields: capped below automatic repair", qa, qb))
 		}
+		if best.nameSim < 0.5 && best.hint < 1 && conf > valueUnconfirmedCap {
+			conf = valueUnconfirmedCap
+			rep.Evidence = append(rep.Evidence, "name: neither like the old name nor like the target: capped below automatic repair")
+		}
+		if twin := repTwin(added[j], before, after); twin != "" && !best.sameName && conf > valueUnconfirmedCap {
+			conf = valueUnconfirmedCap
+			rep.Evidence = append(rep.Evidence, fmt.Sprintf("values: %s has the same values, so values cannot tell them apart: capped below automatic repair", twin))
+		}
 		if !best.valueConfirmed && !best.sameName && conf > valueUnconfirmedCap {
 			conf = valueUnconfirmedCap
 			rep.Evidence = append(rep.Evidence, "not confirmed by shared values: capped below automatic repair")

@@ -65,6 +65,11 @@ func repValueKeys(raw string) (keys []string, kind string) {
 		b := low == "true" || low == "yes" || low == "t" || low == "y"
 		return []string{"b:" + strconv.FormatBool(b)}, "bool"
 	}
+	if strings.HasPrefix(s, "+") {
+		if d := repPhoneDigits(s); d != "" {
+			return []string{"s:" + low, "p:" + d}, "text"
+		}
+	}
 	clean := strings.NewReplacer(",", "", "$", "", "€", "", "£", "").Replace(s)
 	if f, err := strconv.ParseFloat(clean, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && repLooksNumeric(clean) {
 		keys = append(keys, "n:"+strconv.FormatFloat(f, 'g', -1, 64))
@@ -83,7 +88,64 @@ func repValueKeys(raw string) (keys []string, kind string) {
 			return repTimeKeys(t), "time"
 		}
 	}
-	return []string{"s:" + low}, "text"
+	keys = []string{"s:" + low}
+	if d := repPhoneDigits(s); d != "" {
+		keys = append(keys, "p:"+d)
+	}
+	if h := repHost(low); h != "" {
+		keys = append(keys, "h:"+h)
+	}
+	return keys, "text"
+}
+
+// repPhoneDigits returns the last ten digits of a phone-like value
+// ("(415) 555-0132", "+1 415 555 0132"), so that reformatted numbers
+// compare equal, or "" for anything else.
+func repPhoneDigits(s string) string {
+	var d []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '(' || c == ')' || c == '+' || c == '.' || c == '/':
+		default:
+			return ""
+		}
+	}
+	if len(d) < 7 || len(d) > 15 {
+		return ""
+	}
+	if len(d) > 10 {
+		d = d[len(d)-10:]
+	}
+	return string(d)
+}
+
+// repHost returns the bare host of a URL- or domain-like value
+// ("https://www.acme.com/about" -> "acme.com"), or "".
+func repHost(low string) string {
+	if strings.ContainsAny(low, " @") {
+		return ""
+	}
+	h := low
+	if i := strings.Index(h, "://"); i >= 0 {
+		h = h[i+3:]
+	}
+	if i := strings.IndexAny(h, "/?#"); i >= 0 {
+		h = h[:i]
+	}
+	h = strings.TrimPrefix(h, "www.")
+	dot := strings.LastIndexByte(h, '.')
+	if dot <= 0 || dot >= len(h)-2 {
+		return ""
+	}
+	for _, r := range h[dot+1:] {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return h
 }
 
 func repLooksNumeric(s string) bool {
@@ -224,6 +286,27 @@ func repAlignment(before, after drift.Schema) float64 {
 	return float64(same) / float64(n)
 }
 
+// repTwin returns the name of a field present in both schemas whose
+// samples have the same values as the added field c, or "".
+func repTwin(c *repProfile, before, after drift.Schema) string {
+	if len(c.distinct) == 0 {
+		return ""
+	}
+	for _, f := range after.Fields {
+		if f.Name == c.field.Name {
+			continue
+		}
+		if _, ok := before.Field(f.Name); !ok {
+			continue
+		}
+		p := newRepProfile(f)
+		if n, _ := repShared(c, p); n == len(c.distinct) && n == len(p.distinct) {
+			return f.Name
+		}
+	}
+	return ""
+}
+
 // repInformation sums the specificity of a field's distinct values.
 func repInformation(p *repProfile) float64 {
 	w := 0.0
@@ -347,7 +430,8 @@ func repTypeRelation(from, to drift.FieldType) string {
 type repPair struct {
 	p              float64 // stand-alone probability
 	nameSim        float64
-	sameName       bool // the same words, without synonym folding
+	sameName       bool    // the same words, without synonym folding
+	hint           float64 // how well the new name fits the target
 	valueConfirmed bool
 	evidence       []string
 }
@@ -416,6 +500,7 @@ func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repP
 	ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q ~ %q similarity %.2f", g.field.Name, a.field.Name, ps.nameSim))
 	if target != "" {
 		if h := repTargetHint(a.field.Name, target); h > 0 {
+			ps.hint = h
 			z += 2 * h
 			ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q fits target %s (%.2f)", a.field.Name, target, h))
 		}

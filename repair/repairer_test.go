@@ -269,3 +269,40 @@ func TestProposeScaledValuesAreReviewed(t *testing.T) {
 		t.Fatalf("near-cents: %+v", reps)
 	}
 }
+
+func TestProposeReformattedValuesStillMatch(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField,
+		fld("tel", drift.TypeString, "(415) 555-0132", "+49 89 1234567", "512.555.0199"),
+		fld("web", drift.TypeString, "https://www.acme.com/", "globex.de", "http://initech.com/about")}
+	after := []drift.Field{idField,
+		fld("phone_e164", drift.TypeString, "+14155550132", "+49891234567", "+15125550199"),
+		fld("website_domain", drift.TypeString, "acme.com", "globex.de", "initech.com")}
+	reps := propose(t, nil, before, mapOf("tel", "account.phone", "web", "account.domain"), after)
+	got := map[string]string{}
+	for _, r := range reps {
+		got[r.Field] = r.To
+	}
+	if got["tel"] != "phone_e164" || got["web"] != "website_domain" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
+
+func TestProposeCoincidentValuesNeedNames(t *testing.T) {
+	t.Parallel()
+	users := []string{"0055g00000AbCdEAA1", "0055g00000FgHiJAA3", "0055g00000AbCdEAA1"}
+	before := []drift.Field{idField, fld("OwnerId", drift.TypeString, users...)}
+	after := []drift.Field{idField, fld("CreatedById", drift.TypeString, users...)}
+	reps := propose(t, nil, before, mapOf("OwnerId", "opportunity.owner_id"), after)
+	if len(reps) != 1 || reps[0].Action == repair.ActionAutoApply {
+		t.Fatalf("owner -> creator auto-applied on coincident values: %+v", reps)
+	}
+	// A candidate whose values equal an unchanged field's: reviewed.
+	amounts := []string{"129900", "4500", "77000"}
+	before = []drift.Field{idField, fld("total", drift.TypeInteger, amounts...), fld("amount_due", drift.TypeInteger, amounts...)}
+	after = []drift.Field{idField, fld("amount_due", drift.TypeInteger, amounts...), fld("total_amount", drift.TypeInteger, amounts...)}
+	reps = propose(t, nil, before, mapOf("total", "invoice.amount"), after)
+	if len(reps) != 1 || reps[0].To != "total_amount" || reps[0].Action == repair.ActionAutoApply {
+		t.Fatalf("twin values auto-applied: %+v", reps)
+	}
+}
