@@ -120,11 +120,12 @@ func (b *Broker) stream(t tenancy.ID) *tstream {
 	return s
 }
 
-// append adds a copy of body to s and trims it. b.mu must be held.
+// append adds body to s and trims it; body must not change afterwards.
+// b.mu must be held.
 func (b *Broker) append(s *tstream, body []byte) uint64 {
 	seq := s.next
 	s.next++
-	s.entries = append(s.entries, entry{seq: seq, body: slices.Clone(body)})
+	s.entries = append(s.entries, entry{seq: seq, body: body})
 	if over := len(s.entries) - b.cfg.MaxLen; over > 0 {
 		clear(s.entries[:over])
 		s.entries = s.entries[over:]
@@ -163,10 +164,19 @@ type publisher struct{ b *Broker }
 var _ driver.Publisher = (*publisher)(nil)
 
 func (p *publisher) Publish(ctx context.Context, msgs []*driver.Message) (int, error) {
+	// Copy the batch's bodies into one allocation: the caller reuses its
+	// buffers.
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Body)
+	}
+	all := make([]byte, 0, size)
 	p.b.mu.Lock()
 	defer p.b.mu.Unlock()
 	for _, m := range msgs {
-		p.b.append(p.b.stream(m.Tenant), m.Body)
+		start := len(all)
+		all = append(all, m.Body...)
+		p.b.append(p.b.stream(m.Tenant), all[start:len(all):len(all)])
 	}
 	return len(msgs), nil
 }
@@ -462,7 +472,7 @@ func (d *deadLetters) take(ids []string, replay bool) []string {
 			continue
 		}
 		if replay {
-			d.b.append(d.b.stream(d.tenant), l.Message.Body)
+			d.b.append(d.b.stream(d.tenant), slices.Clone(l.Message.Body))
 		}
 		done = append(done, l.ID)
 	}
