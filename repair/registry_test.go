@@ -70,3 +70,40 @@ func TestPolicyUsesRegistryThreshold(t *testing.T) {
 		t.Fatalf("gone outcome %+v", out)
 	}
 }
+
+func TestFeedbackReachesMatcherMemory(t *testing.T) {
+	t.Parallel()
+	mem := repair.NewLocalMemory()
+	reg, ctx, key := approvedRegistry(t, &repair.RegistryConfig{OnFeedback: repair.RecordFeedback(mem, nil)})
+	tenant, _ := tenancy.FromContext(ctx)
+	rp := repair.Repair{Field: "total", Target: "invoice.amount", To: "grand_total", Confidence: 0.6, Action: repair.ActionReview}
+	after := drift.Schema{Fields: []drift.Field{{Name: "grand_total", Samples: []string{"12.5", "99"}}}}
+	out, err := reg.ApplyRepairs(ctx, key, 1, after, []repair.Repair{rp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Approve(ctx, out.Queued[0].ID, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := mem.Decisions(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Field != "grand_total" || ds[0].Target != "invoice.amount" || ds[0].Verdict != repair.VerdictApproved ||
+		ds[0].By != "ana" || ds[0].Object != "Invoice" || len(ds[0].Samples) != 2 {
+		t.Fatalf("decisions = %+v", ds)
+	}
+	// A fresh memory loads the same from the registry.
+	mem2 := repair.NewLocalMemory()
+	if err := reg.LoadFeedback(ctx, mem2); err != nil {
+		t.Fatal(err)
+	}
+	ds2, _ := mem2.Decisions(ctx, tenant)
+	if len(ds2) != 1 || ds2[0].Field != ds[0].Field || ds2[0].Verdict != ds[0].Verdict {
+		t.Fatalf("loaded decisions = %+v", ds2)
+	}
+	// Another tenant's memory view stays empty.
+	if other, _ := mem.Decisions(ctx, tenancy.New()); len(other) != 0 {
+		t.Fatalf("feedback leaked to another tenant: %+v", other)
+	}
+}

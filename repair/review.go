@@ -3,6 +3,7 @@ package repair
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -107,6 +108,45 @@ type Feedback struct {
 	At    time.Time `json:"at"`
 	// ReviewID is the review item decided.
 	ReviewID string `json:"review_id"`
+}
+
+// Decision converts the feedback into the matcher's [Decision], for a
+// learning [Memory].
+func (fb Feedback) Decision() Decision {
+	v := VerdictRejected
+	if fb.Approved {
+		v = VerdictApproved
+	}
+	return Decision{System: fb.System, Object: fb.Key.Object, Field: fb.Field, Samples: append([]string(nil), fb.Samples...),
+		Target: fb.Target, Verdict: v, By: fb.Actor, At: fb.At}
+}
+
+// RecordFeedback returns a function for [RegistryConfig.OnFeedback] that
+// records every review decision in mem, under the decision's tenant, so
+// that the matcher learns from it at once. Failures are logged to logger
+// (nil: not logged); they never undo the decision.
+func RecordFeedback(mem Memory, logger *slog.Logger) func(context.Context, Feedback) {
+	return func(ctx context.Context, fb Feedback) {
+		if err := mem.Record(ctx, fb.Tenant, fb.Decision()); err != nil && logger != nil {
+			logger.LogAttrs(ctx, slog.LevelWarn, "repair: recording feedback failed",
+				slog.String("review_id", fb.ReviewID), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// LoadFeedback records all of the context tenant's past review decisions
+// in mem (at start-up, before following [RecordFeedback]).
+func (r *Registry) LoadFeedback(ctx context.Context, mem Memory) error {
+	fbs, err := r.Feedback(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, fb := range fbs {
+		if err := mem.Record(ctx, fb.Tenant, fb.Decision()); err != nil {
+			return fmt.Errorf("repair: load feedback into memory: %w", err)
+		}
+	}
+	return nil
 }
 
 // Reviews returns the tenant's review items matching f, oldest first.
