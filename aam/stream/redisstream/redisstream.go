@@ -491,8 +491,22 @@ func (s *subscription) DeadLetter(ctx context.Context, letters []*driver.DeadLet
 	return nil
 }
 
+// Close marks the subscription closed. A consumer that holds no pending
+// entries is removed from the group, so groups do not collect the names
+// of consumers long gone; one that holds some stays, and its entries are
+// claimed by the others after MinIdle.
 func (s *subscription) Close() error {
-	s.closed.Store(true)
+	if s.closed.Swap(true) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	held, err := s.c.XPendingExt(ctx, &redis.XPendingExtArgs{
+		Stream: s.key, Group: s.group, Consumer: s.consumer, Start: "-", End: "+", Count: 1,
+	}).Result()
+	if err == nil && len(held) == 0 {
+		_ = s.c.XGroupDelConsumer(ctx, s.key, s.group, s.consumer).Err()
+	}
 	return nil
 }
 

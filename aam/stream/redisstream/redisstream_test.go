@@ -175,3 +175,31 @@ func TestStreamDeletedUnderSubscriber(t *testing.T) {
 		t.Fatalf("after recreation: %d messages, %v", len(m), err)
 	}
 }
+
+func TestCloseRemovesIdleConsumer(t *testing.T) {
+	c := testenv.Redis(t)
+	ctx := context.Background()
+	tn := tenancy.New()
+	pub, _ := NewPublisher(c, nil)
+	defer pub.Close()
+	if err := pub.Publish(ctx, evs(tn, 1)...); err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := newSubscription(ctx, c, tn, "g", &SubscriberConfig{Consumer: "holder", Block: 10 * time.Millisecond})
+	idle, _ := newSubscription(ctx, c, tn, "g", &SubscriberConfig{Consumer: "idle", Block: 10 * time.Millisecond})
+	if m, err := holder.Receive(ctx, 10); err != nil || len(m) != 1 {
+		t.Fatalf("receive: %d, %v", len(m), err)
+	}
+	if _, err := idle.Receive(ctx, 10); err != nil { // registers the consumer
+		t.Fatal(err)
+	}
+	_ = holder.Close()
+	_ = idle.Close()
+	cons, err := c.XInfoConsumers(ctx, holder.key, "g").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cons) != 1 || cons[0].Name != "holder" || cons[0].Pending != 1 {
+		t.Errorf("consumers after Close: %+v; want only holder, with its pending entry", cons)
+	}
+}
