@@ -26,6 +26,7 @@ type Store struct {
 	mu      sync.Mutex
 	tenants map[tenancy.ID]*state
 	closed  bool
+	path    string // "" for memory only
 }
 
 var _ repair.Driver = (*Store)(nil)
@@ -85,7 +86,19 @@ func (s *Store) InTx(ctx context.Context, tenant tenancy.ID, fn func(ctx context
 		return err
 	}
 	if t.copied {
+		prev := s.tenants[tenant]
 		s.tenants[tenant] = t.st
+		if s.path != "" {
+			if err := s.persist(); err != nil {
+				// Keep memory and file in step: the write did not happen.
+				if prev == nil {
+					delete(s.tenants, tenant)
+				} else {
+					s.tenants[tenant] = prev
+				}
+				return err
+			}
+		}
 	}
 	return nil
 }
