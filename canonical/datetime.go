@@ -532,3 +532,135 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// fastISO reads the strict RFC 3339 form with an explicit zone
+// ("2025-03-04T10:15:00.000+05:30", "+0530", "Z", a space for the T) into
+// unix seconds and nanoseconds without going through time.Date. ok is
+// false for anything else, which then takes the general path.
+func fastISO(s string) (sec int64, nsec int, ok bool) {
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' {
+		return 0, 0, false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if !isDigit(s[i]) {
+			return 0, 0, false
+		}
+	}
+	y, mo, d := atoi(s[:4]), atoi(s[5:7]), atoi(s[8:10])
+	hh, mi, ss := atoi(s[11:13]), atoi(s[14:16]), atoi(s[17:19])
+	if !validDate(y, mo, d) || hh > 23 || mi > 59 || ss > 59 {
+		return 0, 0, false
+	}
+	i := 19
+	if s[i] == '.' {
+		j := i + 1
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j == i+1 || j-i-1 > 9 {
+			return 0, 0, false
+		}
+		nsec = atoi(s[i+1 : j])
+		for k := j - i - 1; k < 9; k++ {
+			nsec *= 10
+		}
+		i = j
+	}
+	off := 0
+	switch z := s[i:]; {
+	case z == "Z":
+	case len(z) == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':' && allDigits(z[1:3]) && allDigits(z[4:]):
+		off = atoi(z[1:3])*3600 + atoi(z[4:])*60
+	case len(z) == 5 && (z[0] == '+' || z[0] == '-') && allDigits(z[1:]):
+		off = atoi(z[1:3])*3600 + atoi(z[3:])*60
+	default:
+		return 0, 0, false
+	}
+	if off > 23*3600+59*60 || s[i] != 'Z' && atoi(s[i+len(s[i:])-2:]) > 59 {
+		return 0, 0, false
+	}
+	if s[i] == '-' {
+		off = -off
+	}
+	sec = daysFromCivil(y, mo, d)*86400 + int64(hh*3600+mi*60+ss) - int64(off)
+	if sec < minUnix || sec > maxUnix {
+		return 0, 0, false
+	}
+	return sec, nsec, true
+}
+
+// The unix seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
+
+// daysFromCivil returns the days since 1970-01-01 of a proleptic
+// Gregorian date (H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// civilFromDays is the inverse of daysFromCivil.
+func civilFromDays(z int64) (y, m, d int) {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := int(z - era*146097)
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + int(era)*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	m = mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
+// appendUnixUTC appends unix time sec.nsec as RFC 3339 in UTC, like
+// appendTimestamp.
+func appendUnixUTC(b []byte, sec int64, nsec int) []byte {
+	days := sec / 86400
+	rem := int(sec % 86400)
+	if rem < 0 {
+		rem += 86400
+		days--
+	}
+	y, m, d := civilFromDays(days)
+	h, mi, s := rem/3600, rem/60%60, rem%60
+	b = appendDate(b, y, m, d)
+	b = append(b, 'T', byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+s/10), byte('0'+s%10))
+	if nsec != 0 {
+		var f [9]byte
+		ns := nsec
+		for i := 8; i >= 0; i-- {
+			f[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 9
+		for n > 0 && f[n-1] == '0' {
+			n--
+		}
+		b = append(b, '.')
+		b = append(b, f[:n]...)
+	}
+	return append(b, 'Z')
+}

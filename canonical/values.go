@@ -579,6 +579,17 @@ func normTimestamp(raw any, c *normCtx) (any, string) {
 			return raw, "" // already canonical: keep the caller's boxed value
 		}
 	}
+	if s, ok := raw.(string); ok {
+		if sec, nsec, ok := fastISO(s); ok {
+			if c.wantTime {
+				c.t = time.Unix(sec, int64(nsec)).UTC()
+			}
+			var buf [32]byte
+			out := string(appendUnixUTC(buf[:0], sec, nsec))
+			c.addString(out)
+			return out, ""
+		}
+	}
 	if nullTime(raw) {
 		return nil, reasonNull
 	}
