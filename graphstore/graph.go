@@ -181,8 +181,7 @@ func (g *Graph) Validate() error {
 	}
 	ids := make(map[string]struct{}, len(g.Nodes))
 	for i, n := range g.Nodes {
-		// Paths are only formatted when there is something to report.
-		p := func(field string) string { return fmt.Sprintf("nodes[%d]%s", i, field) }
+		p := loc{"nodes", i}.path // formatted only when there is something to report
 		if r := checkText(n.ID, MaxIDLength, true); r != "" {
 			return &InvalidGraphError{Path: p(".id"), Reason: r}
 		}
@@ -206,7 +205,7 @@ func (g *Graph) Validate() error {
 	}
 	seen := make(map[edgeKey]struct{}, len(g.Edges))
 	for i, e := range g.Edges {
-		p := func(field string) string { return fmt.Sprintf("edges[%d]%s", i, field) }
+		p := loc{"edges", i}.path
 		if _, ok := ids[e.From]; !ok {
 			return &InvalidGraphError{Path: p(".from"), Reason: fmt.Sprintf("names no node of the graph (%q)", clip(e.From))}
 		}
@@ -233,6 +232,14 @@ func (g *Graph) Validate() error {
 	}
 	return nil
 }
+
+// loc locates an element of a graph's node or edge list.
+type loc struct {
+	list string
+	i    int
+}
+
+func (l loc) path(field string) string { return fmt.Sprintf("%s[%d]%s", l.list, l.i, field) }
 
 // checkText returns why s is not acceptable, or "".
 func checkText(s string, max int, required bool) string {

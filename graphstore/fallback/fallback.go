@@ -25,10 +25,11 @@
 //
 // A background loop retries with exponential backoff
 // ([Config.MinBackoff] doubling up to [Config.MaxBackoff], with jitter):
-// it pings the primary when it can ([graphstore.Pinger]), writes every
-// dirty tenant back and then leaves the degraded state. [Driver.Sync] does
-// the same at once. A call on a dirty tenant also tries to write it back
-// first, so a reader never sees an older state than the one in memory.
+// it pings the primary when it can ([graphstore.Pinger]) and leaves the
+// degraded state when the ping succeeds, then writes every dirty tenant
+// back. [Driver.Sync] does the same at once. A call on a dirty tenant
+// writes it back before anything else, so a reader never sees a state
+// older than the one in memory.
 //
 // # The write-back rule
 //
@@ -139,7 +140,9 @@ type Driver struct {
 	tenants  map[tenancy.ID]*tenantState
 	dirty    map[tenancy.ID]struct{}
 
-	wake chan struct{} // capacity 1: a pending request to resync
+	wake chan struct{}   // capacity 1: a pending request to resync
+	base context.Context // canceled by Close, ends a background resync
+	halt context.CancelFunc
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -176,6 +179,7 @@ func New(primary graphstore.Driver, cfg *Config) (*Driver, error) {
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	d.base, d.halt = context.WithCancel(context.Background())
 	go d.run()
 	return d, nil
 }
@@ -426,10 +430,15 @@ func (d *Driver) writeBack(ctx context.Context, t tenancy.ID, ts *tenantState) e
 	return fmt.Errorf("fallback: write back tenant %s: the primary kept changing (%d attempts): %w", t, attempts, graphstore.ErrVersionConflict)
 }
 
-// Sync writes every dirty tenant back to the primary and, when all are
-// written, leaves the degraded state. It returns nil when the primary is
-// up to date, or the first error that stopped it (the rest stays pending
-// and the background loop keeps trying).
+// Sync writes every dirty tenant back to the primary and leaves the
+// degraded state. It returns nil when the primary has every save, or the
+// first error that stopped it (the rest stays pending and the background
+// loop keeps trying).
+//
+// When the primary implements [graphstore.Pinger], a successful ping ends
+// the degraded state at once: a call on a tenant still dirty writes it
+// back before it touches the primary, so nothing older is served. Without
+// a Pinger the degraded state ends when every dirty tenant is written.
 func (d *Driver) Sync(ctx context.Context) error {
 	if p, ok := d.primary.(graphstore.Pinger); ok {
 		if err := p.Ping(ctx); err != nil {
@@ -438,26 +447,20 @@ func (d *Driver) Sync(ctx context.Context) error {
 			}
 			return fmt.Errorf("fallback: sync: %w", err)
 		}
+		d.recovered()
 	}
 	for {
 		d.mu.Lock()
-		pending := slices.SortedFunc(func(yield func(tenancy.ID) bool) {
-			for t := range d.dirty {
-				if !yield(t) {
-					return
-				}
-			}
-		}, func(a, b tenancy.ID) int { return compareIDs(a, b) })
-		if len(pending) == 0 {
-			was := d.degraded
-			d.degraded = false
-			d.mu.Unlock()
-			if was {
-				d.cfg.Logger.Info("graphstore/fallback: primary is back; serving from it again")
-			}
-			return nil
+		pending := make([]tenancy.ID, 0, len(d.dirty))
+		for t := range d.dirty {
+			pending = append(pending, t)
 		}
 		d.mu.Unlock()
+		if len(pending) == 0 {
+			d.recovered()
+			return nil
+		}
+		slices.SortFunc(pending, compareIDs) // a stable order for logs and tests
 		for _, t := range pending {
 			ts := d.state(t)
 			ts.mu.Lock()
@@ -467,6 +470,17 @@ func (d *Driver) Sync(ctx context.Context) error {
 				return fmt.Errorf("fallback: sync: %w", err)
 			}
 		}
+	}
+}
+
+// recovered leaves the degraded state.
+func (d *Driver) recovered() {
+	d.mu.Lock()
+	was := d.degraded
+	d.degraded = false
+	d.mu.Unlock()
+	if was {
+		d.cfg.Logger.Info("graphstore/fallback: primary is back; serving from it again")
 	}
 }
 
@@ -491,7 +505,7 @@ func (d *Driver) run() {
 		}
 		backoff := d.cfg.MinBackoff
 		for d.needsSync() {
-			ctx, cancel := context.WithTimeout(context.Background(), d.cfg.SyncTimeout)
+			ctx, cancel := context.WithTimeout(d.base, d.cfg.SyncTimeout)
 			err := d.Sync(ctx)
 			cancel()
 			if err == nil {
@@ -523,6 +537,7 @@ func (d *Driver) needsSync() bool {
 func (d *Driver) Close() error {
 	var err error
 	d.once.Do(func() {
+		d.halt()
 		close(d.stop)
 		<-d.done
 		if n := d.Pending(); n > 0 {
