@@ -164,3 +164,102 @@ func TestProposeOwnCases(t *testing.T) {
 		t.Errorf("recall %.3f, want >= 0.8", r)
 	}
 }
+
+// TestProposeTwinDistractorForcesReview takes every case where a repair is
+// auto-applied, adds a copy of the chosen field under another name (a
+// distractor the values cannot tell apart), and checks that the repair
+// then goes to review: a sure repair must be sure against every rival.
+func TestProposeTwinDistractorForcesReview(t *testing.T) {
+	dirs := []string{filepath.Join("testdata", "drift")}
+	if dev := filepath.Join("..", "..", "shared", "eval", "dev"); dirExists(dev) {
+		dirs = append(dirs, dev)
+	}
+	r := repair.NewRepairer(nil)
+	ctx := context.Background()
+	checked := 0
+	for _, dir := range dirs {
+		for _, c := range loadDriftCases(t, dir) {
+			before, m, after := c.inputs()
+			reps, err := r.Propose(ctx, before, m, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rp := range reps {
+				if rp.Action != repair.ActionAutoApply {
+					continue
+				}
+				f, _ := after.Field(rp.To)
+				twin := f
+				twin.Name = rp.To + "_copy"
+				after2 := after
+				after2.Fields = append(append([]drift.Field(nil), after.Fields...), twin)
+				reps2, err := r.Propose(ctx, before, m, after2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rp2 := range reps2 {
+					if rp2.Field == rp.Field && rp2.Action == repair.ActionAutoApply {
+						t.Errorf("%s: %s -> %s still auto-applied (%.3f) beside its twin", c.Name, rp.Field, rp2.To, rp2.Confidence)
+					}
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no auto-applied repair to check")
+	}
+	t.Logf("%d auto-applied repairs checked against a twin", checked)
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// TestProposeWithoutTheReplacement takes every auto-applied repair and
+// removes the chosen field from the new schema: what remains must not be
+// auto-applied in its place (the runner-up is not good enough).
+func TestProposeWithoutTheReplacement(t *testing.T) {
+	dirs := []string{filepath.Join("testdata", "drift")}
+	if dev := filepath.Join("..", "..", "shared", "eval", "dev"); dirExists(dev) {
+		dirs = append(dirs, dev)
+	}
+	r := repair.NewRepairer(nil)
+	ctx := context.Background()
+	checked := 0
+	for _, dir := range dirs {
+		for _, c := range loadDriftCases(t, dir) {
+			before, m, after := c.inputs()
+			reps, err := r.Propose(ctx, before, m, after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rp := range reps {
+				if rp.Action != repair.ActionAutoApply {
+					continue
+				}
+				after2 := after
+				after2.Fields = nil
+				for _, f := range after.Fields {
+					if f.Name != rp.To {
+						after2.Fields = append(after2.Fields, f)
+					}
+				}
+				reps2, err := r.Propose(ctx, before, m, after2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, rp2 := range reps2 {
+					if rp2.Field == rp.Field && rp2.Action == repair.ActionAutoApply {
+						t.Errorf("%s: without %s, %s -> %s is auto-applied (%.3f)", c.Name, rp.To, rp.Field, rp2.To, rp2.Confidence)
+					}
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no auto-applied repair to check")
+	}
+}
