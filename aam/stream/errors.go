@@ -19,6 +19,9 @@ var (
 	// ErrInvalidConfig is returned by constructors given a configuration
 	// they cannot use; the error names the field.
 	ErrInvalidConfig = errors.New("stream: invalid config")
+	// ErrInvalidID is returned for a dead-letter ID that the driver
+	// could never have issued.
+	ErrInvalidID = errors.New("stream: invalid id")
 )
 
 // InvalidEventError reports an event that [Publisher.Publish] refused

@@ -80,7 +80,9 @@ func NewPublisher(d driver.Publisher, cfg *PublisherConfig) (*Publisher, error) 
 // Publish appends events, each to its tenant's stream, in order per
 // tenant. Every event must have a valid tenant and a non-empty ID; if
 // one does not, Publish returns an [*InvalidEventError] and publishes
-// nothing.
+// nothing. An event that cannot be encoded (a NaN or a channel in its
+// Data) is refused with an *InvalidEventError too, inside a
+// [*PublishError] if earlier batches were already sent.
 //
 // When Publish returns nil every event is stored. When it fails after
 // storing some, it returns a [*PublishError] saying how many leading

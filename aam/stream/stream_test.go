@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/autonomos/autonomos/aam/stream/driver"
 	"github.com/autonomos/autonomos/canonical"
@@ -176,7 +177,7 @@ func (f *fakeSub) Close() error { return nil }
 func runOnce(t *testing.T, msgs []*driver.Message, max int, h Handler) ([]string, []*driver.DeadLetter) {
 	t.Helper()
 	f := &fakeSub{batch: msgs, idle: make(chan struct{})}
-	s, err := NewSubscriber(f, &SubscriberConfig{MaxDeliveries: max, Logger: slog.New(slog.DiscardHandler)})
+	s, err := NewSubscriber(f, &SubscriberConfig{MaxDeliveries: max, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return fixedNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,6 +192,8 @@ func runOnce(t *testing.T, msgs []*driver.Message, max int, h Handler) ([]string
 	defer f.mu.Unlock()
 	return f.acked, f.dead
 }
+
+var fixedNow = time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
 
 func messages(tn tenancy.ID, deliveries ...int) []*driver.Message {
 	var out []*driver.Message
@@ -224,6 +227,9 @@ func TestSubscriberSettlesEachEvent(t *testing.T) {
 	}
 	if dead[1].Message.ID != "m2" || dead[1].Reason != "boom e2" {
 		t.Errorf("second dead letter %s: %q", dead[1].Message.ID, dead[1].Reason)
+	}
+	if !dead[0].At.Equal(fixedNow) {
+		t.Errorf("dead letter stamped %v, want the configured clock's %v", dead[0].At, fixedNow)
 	}
 }
 

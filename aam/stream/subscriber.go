@@ -65,6 +65,9 @@ type SubscriberConfig struct {
 	// MaxBackoff caps the wait between retries after a driver error.
 	// Defaults to 5s.
 	MaxBackoff time.Duration
+	// Now stamps dead letters with the time; tests set it. Defaults to
+	// time.Now.
+	Now func() time.Time
 }
 
 // WithDefaults returns a copy of c with zero fields set to their defaults.
@@ -85,6 +88,9 @@ func (c *SubscriberConfig) WithDefaults() SubscriberConfig {
 	}
 	if out.MaxBackoff == 0 {
 		out.MaxBackoff = 5 * time.Second
+	}
+	if out.Now == nil {
+		out.Now = time.Now
 	}
 	return out
 }
@@ -295,7 +301,7 @@ func (s *Subscriber) call(ctx context.Context, h Handler, events []canonical.Eve
 }
 
 func (s *Subscriber) letter(m *driver.Message, reason string) *driver.DeadLetter {
-	return &driver.DeadLetter{Message: *m, Reason: truncate(reason, 1024), At: time.Now()}
+	return &driver.DeadLetter{Message: *m, Reason: truncate(reason, 1024), At: s.cfg.Now()}
 }
 
 // Close stops the subscriber: a Run in progress finishes its batch and

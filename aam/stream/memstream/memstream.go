@@ -436,7 +436,7 @@ func (d *deadLetters) List(ctx context.Context, after string, limit int) ([]*dri
 	if after != "" {
 		n, ok := parseID(after)
 		if !ok {
-			return nil, fmt.Errorf("memstream: %w: dead letter id %q", stream.ErrInvalidConfig, after)
+			return nil, fmt.Errorf("memstream: %w: dead letter id %q", stream.ErrInvalidID, after)
 		}
 		from = n
 	}

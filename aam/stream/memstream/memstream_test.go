@@ -2,6 +2,7 @@ package memstream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -103,7 +104,7 @@ func TestSubscribeValidation(t *testing.T) {
 		t.Error("dead letters of the nil tenant accepted")
 	}
 	d, _ := b.openDeadLetters(tenancy.New(), "g")
-	if _, err := d.List(context.Background(), "x", 10); err == nil {
+	if _, err := d.List(context.Background(), "x", 10); !errors.Is(err, stream.ErrInvalidID) {
 		t.Error("List after a malformed id accepted")
 	}
 }

@@ -577,7 +577,7 @@ func checkID(id string) error {
 			}
 		}
 	}
-	return fmt.Errorf("%w: %q is not a stream entry id", stream.ErrInvalidConfig, id)
+	return fmt.Errorf("redisstream: %w: %q is not a stream entry id", stream.ErrInvalidID, id)
 }
 
 func (d *deadLetters) List(ctx context.Context, after string, limit int) ([]*driver.DeadLetter, error) {

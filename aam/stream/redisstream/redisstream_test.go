@@ -89,7 +89,7 @@ func TestConfigValidation(t *testing.T) {
 		_ = s.Close()
 	}
 	dl, _ := NewDeadLetters(c, tn, "g", nil)
-	if _, err := dl.List(ctx, "not-an-id", 10); !errors.Is(err, stream.ErrInvalidConfig) {
+	if _, err := dl.List(ctx, "not-an-id", 10); !errors.Is(err, stream.ErrInvalidID) {
 		t.Errorf("List after a malformed id: %v", err)
 	}
 	if got, err := dl.Replay(ctx, "junk", "1-x"); err != nil || len(got) != 0 {
