@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autonomos/autonomos/tenancy"
 	"github.com/golang-jwt/jwt/v5"
@@ -349,7 +350,13 @@ func dateOf(d numericDate) *jwt.NumericDate {
 
 type audience []string
 
+// UnmarshalJSON accepts a string or an array of strings. Plain strings
+// (no escapes) take a fast path; anything else goes to encoding/json.
 func (a *audience) UnmarshalJSON(b []byte) error {
+	if out, ok := plainStrings(b); ok {
+		*a = out
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -359,6 +366,61 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return json.Unmarshal(b, (*[]string)(a))
+}
+
+// plainStrings parses "x" or ["x","y"] whose strings hold no escape, no
+// quote and no control character; ok is false for any other input.
+func plainStrings(b []byte) (out audience, ok bool) {
+	str := func(i int) (string, int, bool) { // b[i] == '"'
+		for j := i + 1; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				s := string(b[i+1 : j])
+				return s, j + 1, utf8.ValidString(s)
+			case c == '\\' || c < 0x20:
+				return "", 0, false
+			}
+		}
+		return "", 0, false
+	}
+	if len(b) > 0 && b[0] == '"' {
+		s, end, ok := str(0)
+		if !ok || end != len(b) {
+			return nil, false
+		}
+		return audience{s}, true
+	}
+	if len(b) < 2 || b[0] != '[' {
+		return nil, false
+	}
+	if b[1] != '"' { // "[" then a string, no spaces
+		return nil, false
+	}
+	i := 1
+	for {
+		s, end, ok := str(i)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+		if end >= len(b) {
+			return nil, false
+		}
+		switch b[end] {
+		case ']':
+			if end != len(b)-1 {
+				return nil, false
+			}
+			return out, true
+		case ',':
+			if end+1 >= len(b) || b[end+1] != '"' {
+				return nil, false
+			}
+			i = end + 1
+		default:
+			return nil, false
+		}
+	}
 }
 
 func (c *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return dateOf(c.Exp), nil }

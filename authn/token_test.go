@@ -368,3 +368,29 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestAudienceForms(t *testing.T) {
+	hs := newTokens(t, &clock{now: t0})
+	for _, tc := range []struct {
+		name string
+		aud  any
+		ok   bool
+	}{
+		{"string", "autonomos", true},
+		{"array", []string{"autonomos"}, true},
+		{"array with others", []string{"billing", "autonomos"}, true},
+		{"escaped string", json.RawMessage(`"auto\u006eomos"`), true},
+		{"array with spaces", json.RawMessage(`[ "x" , "autonomos" ]`), true},
+		{"other string", "billing", false},
+		{"empty array", []string{}, false},
+		{"number", 7, false},
+		{"array of numbers", []int{1}, false},
+	} {
+		cl := validClaims()
+		cl["aud"] = tc.aud
+		_, err := hs.Verify(forge(t, jwt.SigningMethodHS256, secretA, "a", cl))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: Verify err = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
