@@ -601,3 +601,25 @@ type closeCounter struct {
 }
 
 func (c *closeCounter) Close() error { c.n.Add(1); return c.Driver.Close() }
+
+// BenchmarkFallbackRedis measures the fallback driver in front of Redis
+// while Redis is up (the cost of mirroring into memory).
+func BenchmarkFallbackRedis(b *testing.B) {
+	client := testenv.Redis(b)
+	storetest.RunBenchmarks(b, func(b *testing.B) *graphstore.Store {
+		rd, err := redisstore.New(client, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fb, err := fallback.New(rd, &fallback.Config{Logger: quiet})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := graphstore.New(fb, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
