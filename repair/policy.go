@@ -86,6 +86,9 @@ func (r *Registry) ApplyRepairs(ctx context.Context, key MappingKey, base int, a
 			return Outcome{}, fmt.Errorf("%w: repair %d repeats field %q or replacement %q", ErrInvalidInput, i, rp.Field, rp.To)
 		}
 		fields[rp.Field], tos[rp.To] = true, rp.To != ""
+		if err := r.checkTarget(rp.Target); err != nil {
+			return Outcome{}, err
+		}
 		if rp.Confidence < 0 || rp.Confidence > 1 || rp.Confidence != rp.Confidence {
 			return Outcome{}, fmt.Errorf("%w: repair of %q has confidence %v outside [0, 1]", ErrInvalidInput, rp.Field, rp.Confidence)
 		}

@@ -111,6 +111,11 @@ type RegistryConfig struct {
 	// that a learning memory can take it in (see also [Registry.Feedback]).
 	// It must not block for long. Defaults to nil (not called).
 	OnFeedback func(ctx context.Context, fb Feedback)
+	// Ontology, when set, is checked for every target written to a
+	// mapping (saved, approved, repaired): an unknown target fails with an
+	// error wrapping both [ErrInvalidInput] and canonical.ErrUnknownTarget.
+	// Defaults to nil: targets need only have the form "entity.field".
+	Ontology *canonical.Ontology
 	// Clock returns the current time. Defaults to time.Now.
 	Clock func() time.Time
 	// Logger receives records about applied repairs and failed
@@ -215,6 +220,17 @@ func checkMapping(m canonical.Mapping) error {
 	return nil
 }
 
+// checkTarget checks a non-empty target against the configured ontology.
+func (r *Registry) checkTarget(target string) error {
+	if target == "" || r.cfg.Ontology == nil {
+		return nil
+	}
+	if _, err := r.cfg.Ontology.Lookup(target); err != nil {
+		return fmt.Errorf("%w: target %q: %w", ErrInvalidInput, target, err)
+	}
+	return nil
+}
+
 // Save stores m as the next version of the mapping named by key. ch.
 // ExpectedVersion must be the current version (0 for a new mapping), or
 // Save fails with a [*VersionConflictError]. An approved change (ch.
@@ -228,6 +244,11 @@ func (r *Registry) Save(ctx context.Context, key MappingKey, m canonical.Mapping
 	}
 	if err := checkMapping(m); err != nil {
 		return MappingVersion{}, err
+	}
+	for _, f := range m.Fields {
+		if err := r.checkTarget(f.Target); err != nil {
+			return MappingVersion{}, err
+		}
 	}
 	if ch.ExpectedVersion < 0 {
 		return MappingVersion{}, fmt.Errorf("%w: expected version %d is negative", ErrInvalidInput, ch.ExpectedVersion)

@@ -107,3 +107,32 @@ func TestFeedbackReachesMatcherMemory(t *testing.T) {
 		t.Fatalf("feedback leaked to another tenant: %+v", other)
 	}
 }
+
+func TestOntologyChecksTargets(t *testing.T) {
+	t.Parallel()
+	reg := repair.NewRegistry(memstore.New(), &repair.RegistryConfig{Ontology: canonical.V1()})
+	defer reg.Close()
+	ctx := tenancy.WithTenant(context.Background(), tenancy.New())
+	key := repair.MappingKey{Connection: "c", Object: "o"}
+	bad := canonical.Mapping{Fields: []canonical.FieldMapping{{Source: "x", Target: "account.shoe_size"}}}
+	_, err := reg.Save(ctx, key, bad, repair.Change{Actor: "ana"})
+	if !errors.Is(err, repair.ErrInvalidInput) || !errors.Is(err, canonical.ErrUnknownTarget) {
+		t.Fatalf("Save with an unknown target = %v", err)
+	}
+	good := canonical.Mapping{Fields: []canonical.FieldMapping{{Source: "x", Target: "account.name"}}}
+	if _, err := reg.Save(ctx, key, good, repair.Change{Actor: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	rp := repair.Repair{Field: "x", Target: "account.nam", To: "y", Confidence: 0.5, Action: repair.ActionReview}
+	if _, err := reg.ApplyRepairs(ctx, key, 1, drift.Schema{}, []repair.Repair{rp}); !errors.Is(err, canonical.ErrUnknownTarget) {
+		t.Fatalf("ApplyRepairs with an unknown target = %v", err)
+	}
+	rp.Target = "account.name"
+	out, err := reg.ApplyRepairs(ctx, key, 1, drift.Schema{}, []repair.Repair{rp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.ApproveEdited(ctx, out.Queued[0].ID, "ana", repair.Edit{Target: "account.nope"}); !errors.Is(err, canonical.ErrUnknownTarget) {
+		t.Fatalf("ApproveEdited with an unknown target = %v", err)
+	}
+}

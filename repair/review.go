@@ -191,6 +191,9 @@ func (r *Registry) ApproveEdited(ctx context.Context, id, actor string, e Edit) 
 	if e.Target != "" && !strings.Contains(e.Target, ".") {
 		return ReviewItem{}, fmt.Errorf("%w: edited target %q, want \"entity.field\"", ErrInvalidInput, e.Target)
 	}
+	if err := r.checkTarget(e.Target); err != nil {
+		return ReviewItem{}, err
+	}
 	return r.decide(ctx, id, actor, true, e)
 }
 
