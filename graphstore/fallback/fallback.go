@@ -467,6 +467,12 @@ func (d *Driver) Sync(ctx context.Context) error {
 			err := d.writeBack(ctx, t, ts)
 			ts.mu.Unlock()
 			if err != nil {
+				if !primaryDown(ctx, err) && ctx.Err() == nil {
+					// Not an outage: the primary refused (a corrupt value, a
+					// primary that keeps changing). Worth a person's look.
+					d.cfg.Logger.Error("graphstore/fallback: cannot write a graph back to the primary",
+						slog.String("tenant", t.String()), slog.Any("error", err))
+				}
 				return fmt.Errorf("fallback: sync: %w", err)
 			}
 		}
