@@ -362,3 +362,31 @@ func FuzzNormalizeRecordFields(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastDecimal checks that the fast path reads every text it accepts
+// exactly as the general path does.
+func FuzzFastDecimal(f *testing.F) {
+	for _, s := range []string{"1,234.50", "-0.05", "1234", "0,123", "12,34", "1.", ".5", "-", "1,234,567.8"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		fast, ok := fastDecimal(s)
+		if !ok {
+			return
+		}
+		var slow number
+		slow, reason := slow.digits(strings.TrimPrefix(s, "-"), '.')
+		if reason != "" {
+			t.Fatalf("%q: fast path read it, general path says %s", s, reason)
+		}
+		slow.neg = strings.HasPrefix(s, "-")
+		fd, _ := fast.decimal()
+		sd, _ := slow.decimal()
+		if DecimalString(fd) != DecimalString(sd) {
+			t.Fatalf("%q: fast %s, general %s", s, DecimalString(fd), DecimalString(sd))
+		}
+	})
+}

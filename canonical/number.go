@@ -292,6 +292,14 @@ func parseNumber(s string, sep rune, loc *Locale, allowPct bool) (number, string
 	if s == "" {
 		return n, "null"
 	}
+	if sep == 0 && loc != nil {
+		sep = loc.DecimalSeparator
+	}
+	if sep != ',' {
+		if n, ok := fastDecimal(s); ok {
+			return n, ""
+		}
+	}
 	signs := 0
 	// Peel signs, parentheses, currency and % from both ends.
 	for range 6 {
@@ -369,9 +377,6 @@ func parseNumber(s string, sep rune, loc *Locale, allowPct bool) (number, string
 	if s == "" {
 		return n, "no digits"
 	}
-	if sep == 0 && loc != nil {
-		sep = loc.DecimalSeparator
-	}
 	switch sep {
 	case '.', ',':
 		return n.digits(s, byte(sep))
@@ -385,6 +390,56 @@ func parseNumber(s string, sep rune, loc *Locale, allowPct bool) (number, string
 		}
 		return m, reason
 	}
+}
+
+// fastDecimal reads the common plain forms, "-1234.50" and "1,234.50",
+// in one pass over the bytes. ok is false for anything else (and for
+// more than 19 digits), which then takes the general path; where both
+// read a text they agree.
+func fastDecimal(s string) (n number, ok bool) {
+	i := 0
+	if s[0] == '-' {
+		n.neg = true
+		i = 1
+	}
+	start := i
+	digits, first, groupLen := 0, 0, -1
+	seenDot := false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 19 {
+				return number{}, false
+			}
+			n.coef = n.coef*10 + uint64(c-'0')
+			switch {
+			case seenDot:
+				n.exp--
+			case groupLen >= 0:
+				groupLen++
+			default:
+				first++
+			}
+		case c == '.':
+			if seenDot || groupLen >= 0 && groupLen != 3 {
+				return number{}, false
+			}
+			seenDot = true
+		case c == ',':
+			if seenDot || groupLen >= 0 && groupLen != 3 || groupLen < 0 && (first == 0 || first > 3 || s[start] == '0') {
+				return number{}, false
+			}
+			groupLen = 0
+		default:
+			return number{}, false
+		}
+	}
+	if digits == 0 || groupLen >= 0 && !seenDot && groupLen != 3 {
+		return number{}, false
+	}
+	return n, true
 }
 
 // setCurrency records a currency sign or code written beside an amount.

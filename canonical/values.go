@@ -678,6 +678,9 @@ func normEmail(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	if !utf8.ValidString(s) {
+		return nil, "not valid UTF-8"
+	}
 	if len(s) > 7 && strings.EqualFold(s[:7], "mailto:") {
 		s = s[7:]
 		if i := strings.IndexByte(s, '?'); i >= 0 {
@@ -712,8 +715,8 @@ func normEmail(raw any, c *normCtx) (any, string) {
 		return nil, reason
 	}
 	out := lowerASCII(local) + "@" + h
-	if !utf8.ValidString(out) {
-		return nil, "not valid UTF-8"
+	if len(out) > 254 {
+		return nil, "too long for an e-mail address"
 	}
 	if c.text {
 		c.buf = append(c.buf, out...)
@@ -769,6 +772,9 @@ func cleanHost(h string, dropWWW bool) (string, string) {
 	h = strings.TrimSuffix(strings.TrimSpace(h), ".")
 	if h == "" {
 		return "", "no host name"
+	}
+	if !utf8.ValidString(h) {
+		return "", "not valid UTF-8"
 	}
 	h = lowerASCII(h)
 	if dropWWW && strings.HasPrefix(h, "www.") && strings.Count(h, ".") >= 2 {
