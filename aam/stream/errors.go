@@ -101,20 +101,6 @@ func (e *BatchError) Unwrap() []error {
 	return out
 }
 
-// DecodeError reports a message body that is not a valid event of the
-// stream's tenant. Such a message can never succeed, so the [Subscriber]
-// dead-letters it on its first delivery with this error as the reason.
-type DecodeError struct {
-	// MessageID is the driver's ID of the message.
-	MessageID string
-	// Reason says what is wrong.
-	Reason string
-}
-
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("stream: message %s: %s", e.MessageID, e.Reason)
-}
-
 // truncate shortens s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {

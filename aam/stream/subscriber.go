@@ -235,7 +235,8 @@ func (s *Subscriber) handle(ctx context.Context, h Handler, msgs []*driver.Messa
 		}
 		e, err := Decode(m.Tenant, m.Body)
 		if err != nil {
-			dead = append(dead, s.letter(m, (&DecodeError{MessageID: m.ID, Reason: err.Error()}).Error()))
+			// Not an event of this tenant: it can never succeed.
+			dead = append(dead, s.letter(m, "stream: message "+m.ID+": "+err.Error()))
 			continue
 		}
 		events = append(events, e)

@@ -27,8 +27,8 @@ import (
 	"github.com/autonomos/autonomos/tenancy"
 )
 
-// ErrClosed is returned by a driver subscription used after Close.
-var ErrClosed = errors.New("memstream: closed")
+// errClosed is returned by a driver subscription used after Close.
+var errClosed = errors.New("memstream: closed")
 
 // Config configures a [Broker]. The zero value is usable.
 type Config struct {
@@ -273,7 +273,7 @@ func (s *subscription) Receive(ctx context.Context, max int) ([]*driver.Message,
 	for {
 		select {
 		case <-s.done:
-			return nil, ErrClosed
+			return nil, errClosed
 		default:
 		}
 		if err := ctx.Err(); err != nil {
@@ -290,7 +290,7 @@ func (s *subscription) Receive(ctx context.Context, max int) ([]*driver.Message,
 			return nil, ctx.Err()
 		case <-s.done:
 			t.Stop()
-			return nil, ErrClosed
+			return nil, errClosed
 		case <-notify:
 			t.Stop()
 		case <-t.C:

@@ -59,8 +59,8 @@ import (
 	"github.com/autonomos/autonomos/tenancy"
 )
 
-// ErrClosed is returned by a driver subscription used after Close.
-var ErrClosed = errors.New("redisstream: closed")
+// errClosed is returned by a driver subscription used after Close.
+var errClosed = errors.New("redisstream: closed")
 
 // DefaultKeyPrefix starts every key of this package unless configured
 // otherwise.
@@ -358,7 +358,7 @@ func (s *subscription) ensureGroup(ctx context.Context) error {
 
 func (s *subscription) Receive(ctx context.Context, max int) ([]*driver.Message, error) {
 	if s.closed.Load() {
-		return nil, ErrClosed
+		return nil, errClosed
 	}
 	if now := time.Now(); !now.Before(s.nextClaim) {
 		msgs, err := s.claim(ctx, max)
