@@ -191,6 +191,17 @@ var concepts = map[string]string{
 	"stg": "stage", "prb": "probability", "cls": "close", "tran": "transaction", "emision": "issued",
 	"emission": "issued", "emissao": "issued", "emis": "issued", "facturacion_": "issued", "lst": "last",
 	"cmptr": "competitor", "competitor": "competitor",
+	// object names in other languages
+	"aufgabe": "task", "aufgaben": "task", "termin": "meeting", "termine": "meeting", "anruf": "call", "anrufe": "call",
+	"tarea": "task", "tareas": "task", "llamada": "call", "llamadas": "call", "reunion": "meeting", "reuniones": "meeting",
+	"tache": "task", "taches": "task", "appel": "call", "appels": "call", "reunions": "meeting", "tarefa": "task",
+	"tarefas": "task", "chamada": "call", "chamadas": "call", "reunioes": "meeting", "afspraak": "meeting",
+	"afspraken": "meeting", "gesprek": "call", "gesprekken": "call", "attivita": "activity", "chiamata": "call",
+	"chiamate": "call", "compito": "task", "compiti": "task", "riunione": "meeting",
+	"negocio": "opportunity", "negocios": "opportunity", "trattativa": "opportunity", "trattative": "opportunity",
+	"verkaufschancen": "opportunity",
+	"bedrijven":       "account", "organisaties": "account", "aziende": "account", "empresas": "account",
+	"fatture": "invoice", "fattura": "invoice", "rechnungen": "invoice",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -320,7 +331,10 @@ var foreignObjects = map[string]bool{
 	"payout": true, "payouts": true, "coupon": true, "coupons": true, "discount": true, "discounts": true,
 	"tax": true, "taxes": true, "webhook": true, "webhooks": true, "setting": true, "settings": true,
 	"currency": true, "currencies": true, "warehouse": true, "inventory": true, "shipment": true,
-	"shipments": true, "article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
+	"shipments": true, "vendor": true, "vendors": true, "supplier": true, "suppliers": true, "lieferant": true,
+	"lieferanten": true, "fournisseur": true, "fournisseurs": true, "proveedor": true, "proveedores": true,
+	"employee": true, "employees": true, "member": true, "members": true, "relation": true, "relations": true,
+	"article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
 }
 
 // contextWords lists, per entity, the concept words that merely repeat the

@@ -437,7 +437,13 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 			f = 0.3
 		}
 		if p.multiWord > 0.5 {
-			f = min(f, 0.45)
+			// A person's name stands in for a user key in many exports; a
+			// company's name for a record key much less often.
+			if target.Name == "owner_id" {
+				f = min(f, 0.68)
+			} else {
+				f = min(f, 0.45)
+			}
 		}
 		return f, pct("id-like", p.idLike)
 	}
