@@ -34,6 +34,13 @@
 // [stream.Subscriber] decides from those counts when an entry goes to the
 // dead letters.
 //
+// A subscriber reads one tenant's stream; consume several tenants with
+// one subscriber each. A running subscriber holds one connection of its
+// client's pool while it waits in XREADGROUP, so give the client a
+// PoolSize well above the number of running subscribers (or give the
+// subscribers a client of their own), or other commands will wait for a
+// free connection.
+//
 // Clients passed to this package belong to the caller: closing a
 // publisher or subscriber does not close them.
 package redisstream
