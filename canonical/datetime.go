@@ -37,6 +37,14 @@ func timeFromAny(raw any, loc *Locale) (instant, string) {
 		}
 		return epochInstant(n)
 	}
+	if b, ok := basicValue(raw); ok {
+		if b == nil {
+			return instant{}, "null"
+		}
+		if _, isBool := b.(bool); !isBool {
+			return timeFromAny(b, loc)
+		}
+	}
 	if s, ok := textOf(raw); ok {
 		return parseTime(s, loc)
 	}

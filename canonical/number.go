@@ -219,6 +219,12 @@ func numberFromAny(raw any, sep rune, loc *Locale, allowPct bool) (number, strin
 	case bool:
 		return number{}, "a boolean where a number was expected"
 	}
+	if b, ok := basicValue(raw); ok {
+		if b == nil {
+			return number{}, "null"
+		}
+		return numberFromAny(b, sep, loc, allowPct)
+	}
 	if s, ok := textOf(raw); ok {
 		return parseNumber(s, sep, loc, allowPct)
 	}

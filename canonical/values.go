@@ -4,7 +4,9 @@ import (
 	"encoding"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -352,6 +354,14 @@ func normString(raw any, c *normCtx) (any, string) {
 	case []any:
 		return nil, "a list where text was expected"
 	default:
+		if b, ok := basicValue(raw); ok {
+			if b == nil {
+				return nil, reasonNull
+			}
+			if _, isString := b.(string); !isString {
+				return normString(b, c)
+			}
+		}
 		t, ok := textOf(raw)
 		if !ok {
 			return nil, kindMismatch(raw, "text")
@@ -1039,7 +1049,44 @@ func textOf(raw any) (string, bool) {
 		}
 		return string(b), true
 	}
+	if b, ok := basicValue(raw); ok {
+		if s, ok := b.(string); ok {
+			return s, true
+		}
+		return "", false
+	}
+	if v, ok := raw.(fmt.Stringer); ok {
+		return v.String(), true
+	}
 	return "", false
+}
+
+// basicValue converts a value of a named basic type (a driver's
+// DateTime int64, a type Status string) to the basic type, so that it
+// reads like the plain value. It uses reflection and is off the hot path.
+func basicValue(raw any) (any, bool) {
+	if raw == nil {
+		return nil, false
+	}
+	rv := reflect.ValueOf(raw)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint(), true
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), true
+	case reflect.Bool:
+		return rv.Bool(), true
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil, true
+		}
+		return basicValue(rv.Elem().Interface())
+	}
+	return nil, false
 }
 
 func kindMismatch(raw any, want string) string {

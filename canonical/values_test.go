@@ -570,3 +570,39 @@ func decString(v any) string {
 	}
 	return "not a decimal"
 }
+
+type (
+	mongoDateTime int64  // like primitive.DateTime: unix milliseconds
+	stageName     string // a driver's named string
+	objectID      [2]byte
+)
+
+func (o objectID) String() string { return "5f1a" }
+
+func TestNamedTypes(t *testing.T) {
+	t.Parallel()
+	ts, err := NormalizeTimestamp(mongoDateTime(1741083300123), nil)
+	if err != nil || ts != "2025-03-04T10:15:00.123Z" {
+		t.Errorf("DateTime: %q %v", ts, err)
+	}
+	s, err := NormalizeString(stageName(" Won "))
+	if err != nil || s != "Won" {
+		t.Errorf("named string: %q %v", s, err)
+	}
+	s, err = NormalizeString(objectID{})
+	if err != nil || s != "5f1a" {
+		t.Errorf("Stringer: %q %v", s, err)
+	}
+	i, err := NormalizeInteger(int16(-3), nil)
+	if err != nil || i != -3 {
+		t.Errorf("int16: %d %v", i, err)
+	}
+	var nilStr *string
+	if v, err := NormalizeValue(TypeString, nilStr, nil); v != nil || err != nil {
+		t.Errorf("nil *string: %v %v", v, err)
+	}
+	p := 42
+	if d, err := NormalizeDecimal(&p, nil); err != nil || d.String() != "42" {
+		t.Errorf("*int: %v %v", d, err)
+	}
+}
