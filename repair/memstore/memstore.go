@@ -1,11 +1,3 @@
-// Package memstore is the in-memory [repair.Driver]: the embedded default
-// and the fast test double. State lives in the process and is lost when it
-// ends.
-//
-// A transaction that writes works on a copy of the tenant's state,
-// swapped in on commit, under a lock per store, so transactions are serializable and a
-// failed one leaves nothing behind. It is meant for one process and modest
-// volumes (thousands of mappings and reviews per tenant).
 package memstore
 
 import (

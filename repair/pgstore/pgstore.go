@@ -1,20 +1,3 @@
-// Package pgstore is the PostgreSQL [repair.Driver]: mappings, their
-// versions, connection settings, the review queue and the audit trail in
-// four tables under row-level security per tenant.
-//
-// Run [Migrate] once as the role that owns the tables (goose migrations,
-// embedded, recorded in their own table repair_goose_db_version), then
-// serve with [New] on a pool whose role is neither a superuser, nor
-// BYPASSRLS, nor the tables' owner (see tenancy/pgtenant.CheckRole):
-//
-//	if err := pgstore.Migrate(ctx, ownerPool); err != nil { ... }
-//	reg := repair.NewRegistry(pgstore.New(appPool), nil)
-//
-// Every call runs in one transaction that first sets app.tenant_id
-// (tenancy/pgtenant.RunTx), so every statement is bound to the tenant by
-// the policy even where a query's WHERE clause would not be. Concurrent
-// writers of one mapping are serialized by its primary key: the second
-// insert of a version gets [repair.ErrVersionConflict].
 package pgstore
 
 import (

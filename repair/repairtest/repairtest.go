@@ -1,18 +1,3 @@
-// Package repairtest is the conformance suite of [repair.Driver]: every
-// driver's tests run [RunConformanceTests], so the in-memory and the
-// PostgreSQL registries are proven to behave the same, and a driver of
-// your own can prove it too.
-//
-//	func TestConformance(t *testing.T) {
-//		repairtest.RunConformanceTests(t, func(t *testing.T) repair.Driver {
-//			return mydriver.New(...)
-//		})
-//	}
-//
-// The suite drives the driver through a [repair.Registry], so it tests the
-// semantics users see: versions and optimistic concurrency, restore,
-// tenant isolation, the repair policy and Safe Mode, the review queue,
-// feedback and the audit trail.
 package repairtest
 
 import (

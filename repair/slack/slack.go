@@ -1,10 +1,3 @@
-// Package slack is a [repair.Notifier] that posts to a Slack incoming
-// webhook: a JSON body {"text": ...} with the notification's plain-text
-// summary (field names and targets, never sample values).
-//
-// The webhook URL is a secret (anyone holding it can post to the
-// channel): it never appears in errors or logs; errors name the webhook
-// by its host only.
 package slack
 
 import (
