@@ -61,8 +61,10 @@ type Event struct {
 	// SchemaFingerprint is the drift fingerprint of the source object's
 	// schema when the record was read.
 	SchemaFingerprint string `json:"schema_fingerprint,omitempty"`
-	// OccurredAt is when the record changed in the source, if known.
-	OccurredAt time.Time `json:"occurred_at"`
+	// OccurredAt is when the record changed in the source: its updated_at
+	// when that field is mapped. It is the zero time, left out of JSON,
+	// when the source does not say.
+	OccurredAt time.Time `json:"occurred_at,omitzero"`
 	// IngestedAt is when the record was normalized.
 	IngestedAt time.Time `json:"ingested_at"`
 	// Problems lists values that could not be normalized.

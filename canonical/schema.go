@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,6 +84,7 @@ func eventSchema(e Entity) *jsonschema.Schema {
 		}
 	}
 	one := uint64(1)
+	s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return r == "occurred_at" }) // omitzero
 	set("id", func(p *jsonschema.Schema) { p.Pattern = PatternEventID })
 	set("entity", func(p *jsonschema.Schema) { p.Const = e.Name })
 	set("source_key", func(p *jsonschema.Schema) { p.MinLength = &one })
@@ -265,8 +267,10 @@ func eventInstance(ev *Event) map[string]any {
 		"op":          string(ev.Op),
 		"source_key":  ev.SourceKey,
 		"data":        data,
-		"occurred_at": ev.OccurredAt.Format(time.RFC3339Nano),
 		"ingested_at": ev.IngestedAt.Format(time.RFC3339Nano),
+	}
+	if !ev.OccurredAt.IsZero() {
+		inst["occurred_at"] = ev.OccurredAt.Format(time.RFC3339Nano)
 	}
 	if ev.SchemaFingerprint != "" {
 		inst["schema_fingerprint"] = ev.SchemaFingerprint

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	validate "github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/shopspring/decimal"
 )
 
@@ -273,5 +274,55 @@ func TestOntologyLookups(t *testing.T) {
 		if !f.Type.Valid() || f.Description == "" {
 			t.Errorf("field %s: type %q description %q", f.Target(), f.Type, f.Description)
 		}
+	}
+}
+
+// TestSchemaValidatesMarshalledEvents checks the published schema the way
+// another service uses it: compiled on its own, against the JSON bytes of
+// events.
+func TestSchemaValidatesMarshalledEvents(t *testing.T) {
+	t.Parallel()
+	raw, err := Schema("opportunity")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := validate.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := validate.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("opportunity.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("opportunity.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := newOppNormalizer(t, nil)
+	recs := []map[string]any{opportunityRecord(), {"Id": "only-key"}}
+	bad := opportunityRecord()
+	bad["Amount"], bad["CloseDate"] = "lots", "soon"
+	recs = append(recs, bad)
+	for _, rec := range recs {
+		ev := normalizeOne(t, n, rec)
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := validate.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(inst); err != nil {
+			t.Errorf("marshalled event %s fails the published schema: %v", b, err)
+		}
+	}
+	ev := normalizeOne(t, n, opportunityRecord())
+	b, _ := json.Marshal(ev)
+	b = bytes.Replace(b, []byte(`"amount":"1234.50"`), []byte(`"amount":1234.5`), 1)
+	inst, _ := validate.UnmarshalJSON(bytes.NewReader(b))
+	if err := s.Validate(inst); err == nil {
+		t.Error("a float amount passed the published schema")
 	}
 }
