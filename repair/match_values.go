@@ -22,6 +22,7 @@ type valueProfile struct {
 	idLike, text, multiWord            float64
 	clock                              float64 // h:mm or h:mm:ss durations
 	lowerWord                          float64 // one lower-case token ("user", "end-user")
+	direction                          float64 // inbound, outbound, ...
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -97,6 +98,10 @@ func profileValues(f drift.Field) valueProfile {
 		if !strings.ContainsAny(v, " @.") && strings.ToLower(v) == v && hasLetter(v) && !isNum {
 			p.lowerWord++
 		}
+		switch lv {
+		case "inbound", "outbound", "incoming", "outgoing", "in", "out", "eingehend", "ausgehend", "entrant", "sortant", "entrante", "saliente":
+			p.direction++
+		}
 		if looksClock(v) {
 			p.clock++
 		}
@@ -113,7 +118,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -330,12 +335,16 @@ func looksIDLike(v string) bool {
 			digits++
 		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
 			letters++
-		case r == '-' || r == '_' || r == ':' || r == '.':
+		case r == '-' || r == '_' || r == ':' || r == '.' || r == '/':
 		default:
 			return false
 		}
 	}
 	if looksEmail(v) {
+		return false
+	}
+	// Paths are keys only in URI form without a host ("gid://shopify/Company/1").
+	if strings.Contains(v, "/") && (strings.Contains(v, ".") || digits == 0) {
 		return false
 	}
 	// Logins such as "jsmith" and initials or codes such as "JS01" or
@@ -456,6 +465,10 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		// Categories often come as codes of a lookup table.
 		if p.numeric > 0.5 {
 			return 0.85, note("coded category")
+		}
+		// A call's direction is not the kind of activity.
+		if target.Name == "type" && p.direction > 0.5 {
+			return f * 0.5, note("values are call directions")
 		}
 	case "title":
 		// A job title is free text; an enum of lower-case tokens ("user",
