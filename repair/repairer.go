@@ -240,8 +240,9 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 		if len(cands) > 0 {
 			rep.Candidates = cands
 		}
-		if align >= 0 {
-			rep.Evidence = append(rep.Evidence, fmt.Sprintf("snapshots: %.0f%% of unchanged fields have the same samples", 100*align))
+		if align.same >= 0 {
+			rep.Evidence = append(rep.Evidence, fmt.Sprintf("snapshots: %.0f%% of unchanged fields have the same samples, %.0f%% of their values in common",
+				100*align.same, 100*align.overlap))
 		}
 		j := assign[i]
 		if j < 0 {

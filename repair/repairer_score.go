@@ -261,11 +261,22 @@ func newRepProfile(f drift.Field) *repProfile {
 	return p
 }
 
-// repAlignment estimates whether two snapshots sampled the same records:
-// the share of fields present in both, with values in either, whose
-// normalized samples agree. It is -1 when no field allows the test.
-func repAlignment(before, after drift.Schema) float64 {
-	n, same := 0, 0
+// repSnapshots describes how the two snapshots' samples relate, judged on
+// the fields present in both with specific enough values.
+type repSnapshots struct {
+	// same is the share of those fields whose samples agree exactly (the
+	// snapshots cover the same records, position by position); -1 when no
+	// field allows the test.
+	same float64
+	// overlap is the mean share of a field's distinct values found in the
+	// other snapshot: what a renamed field's values should share; -1 when
+	// no field allows the test.
+	overlap float64
+}
+
+// repAlignment compares the samples of the fields that did not change.
+func repAlignment(before, after drift.Schema) repSnapshots {
+	n, same, overlap := 0, 0, 0.0
 	for _, bf := range before.Fields {
 		af, ok := after.Field(bf.Name)
 		if !ok {
@@ -276,14 +287,18 @@ func repAlignment(before, after drift.Schema) float64 {
 			continue // too few specific values to tell records apart
 		}
 		n++
-		if shared, _ := repShared(bp, ap); shared == len(bp.distinct) && shared == len(ap.distinct) {
+		shared, _ := repShared(bp, ap)
+		if shared == len(bp.distinct) && shared == len(ap.distinct) {
 			same++
+		}
+		if m := min(len(bp.distinct), len(ap.distinct)); m > 0 {
+			overlap += float64(shared) / float64(m)
 		}
 	}
 	if n == 0 {
-		return -1
+		return repSnapshots{same: -1, overlap: -1}
 	}
-	return float64(same) / float64(n)
+	return repSnapshots{same: float64(same) / float64(n), overlap: overlap / float64(n)}
 }
 
 // repTwin returns the name of a field present in both schemas whose
@@ -439,16 +454,21 @@ type repPair struct {
 // repScore combines the evidence as a sum of log-odds. The weights were
 // set by reasoning about what each piece of evidence proves, then checked
 // on drift cases (see repair/testdata/drift).
-func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repPair {
+func (r *Repairer) repScore(g, a *repProfile, target string, snap repSnapshots) repPair {
 	var ps repPair
 	z := -2.0 // prior: most (gone, added) pairs are not renames
-	alignW := math.Max(0, align)
+	alignW := math.Max(0, snap.same)
 
 	// Values.
 	shared, spec := repShared(g, a)
 	switch {
 	case g.nonNull > 0 && a.nonNull > 0 && shared > 0:
 		c := float64(shared) / float64(min(len(g.distinct), len(a.distinct)))
+		if snap.overlap >= 0 && snap.overlap < 1 {
+			// The snapshots sampled partly other records: a renamed field
+			// shares about as much as the unchanged fields do.
+			c = math.Min(1, c/math.Max(snap.overlap, 0.05))
+		}
 		strength := math.Min(1, spec/2)
 		z += 2.5*c + 1.5*strength*c
 		if c == 1 {
@@ -459,15 +479,28 @@ func (r *Repairer) repScore(g, a *repProfile, target string, align float64) repP
 		ps.valueConfirmed = c >= 0.99 && spec >= 1.5
 		ps.evidence = append(ps.evidence, fmt.Sprintf("values: %d of %d distinct samples shared (specificity %.1f)", shared, min(len(g.distinct), len(a.distinct)), spec))
 	case g.nonNull > 0 || a.nonNull > 0:
-		// Values on at least one side and none shared.
-		if k, ok := repScaled(g, a); ok && alignW > 0 {
+		// Values on at least one side and none shared. How much that
+		// says depends on how much a renamed field would share: all of
+		// it with aligned snapshots, the unchanged fields' overlap else.
+		scaledK, scaled := repScaled(g, a)
+		scaled = scaled && alignW > 0
+		var certainty float64
+		switch {
+		case scaled:
 			z += 2.5 * alignW
-			ps.evidence = append(ps.evidence, fmt.Sprintf("values: the same at every position times %g", k))
-		} else if repPositionsDisagree(g, a) {
-			z -= 3.5 * alignW
+			ps.evidence = append(ps.evidence, fmt.Sprintf("values: the same at every position times %g", scaledK))
+		default:
+			if repPositionsDisagree(g, a) {
+				certainty = alignW
+			}
+			if snap.overlap > 0 && repInformation(g) >= 1 && repInformation(a) >= 1 {
+				expect := snap.overlap * float64(min(len(g.distinct), len(a.distinct)))
+				certainty = math.Max(certainty, math.Min(1, expect/2))
+			}
+			z -= 3.5 * certainty
 		}
 		if d := repDistribution(g, a); d >= 0 {
-			z += (1 - alignW) * 2 * (d - 0.5)
+			z += (1 - math.Max(certainty, alignW)) * 2 * (d - 0.5)
 			ps.evidence = append(ps.evidence, fmt.Sprintf("values: none shared; distribution similarity %.2f", d))
 		} else {
 			ps.evidence = append(ps.evidence, "values: none shared")

@@ -306,3 +306,32 @@ func TestProposeCoincidentValuesNeedNames(t *testing.T) {
 		t.Fatalf("twin values auto-applied: %+v", reps)
 	}
 }
+
+// TestProposePartlyOverlappingSnapshots: the snapshots sampled partly
+// other records (a third in common); a renamed field shares as much as the
+// unchanged fields do, which confirms it as well as identical samples.
+func TestProposePartlyOverlappingSnapshots(t *testing.T) {
+	t.Parallel()
+	series := func(prefix string, from, n int) []string {
+		var out []string
+		for i := from; i < from+n; i++ {
+			out = append(out, fmt.Sprintf("%s%05d", prefix, i*7919%100000))
+		}
+		return out
+	}
+	before := []drift.Field{
+		fld("id", drift.TypeString, series("ACC-", 0, 12)...),
+		fld("name", drift.TypeString, series("Company ", 0, 12)...),
+		fld("acct_owner", drift.TypeString, series("usr_", 0, 12)...),
+	}
+	after := []drift.Field{
+		fld("id", drift.TypeString, series("ACC-", 8, 12)...),
+		fld("name", drift.TypeString, series("Company ", 8, 12)...),
+		fld("account_owner", drift.TypeString, series("usr_", 8, 12)...),
+		fld("account_creator", drift.TypeString, series("usr_", 50, 12)...),
+	}
+	reps := propose(t, nil, before, mapOf("id", "account.id", "acct_owner", "account.owner_id"), after)
+	if len(reps) != 1 || reps[0].To != "account_owner" || reps[0].Action != repair.ActionAutoApply {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
