@@ -21,8 +21,10 @@ type Config struct {
 	// QueryExecMode is how pgx runs queries. Behind PgBouncer in
 	// transaction mode, set pgx.QueryExecModeExec or
 	// pgx.QueryExecModeSimpleProtocol: neither uses named prepared
-	// statements, which do not survive a server connection change.
-	// Defaults to pgx.QueryExecModeCacheStatement (pgx's default).
+	// statements, which do not survive a server connection change
+	// ([ParseQueryExecMode] reads the names of a setting). The zero value
+	// keeps the URL's default_query_exec_mode parameter, if any. Defaults
+	// to pgx.QueryExecModeCacheStatement (pgx's default).
 	QueryExecMode pgx.QueryExecMode
 	// MaxConns is the pool size. Defaults to pgx's (the greater of 4 and
 	// the number of CPUs).
@@ -41,7 +43,7 @@ func Open(ctx context.Context, url string, cfg *Config) (*pgxpool.Pool, error) {
 		// pgx's parse errors can quote the URL, password included.
 		return nil, errors.New("pgstore: open: cannot parse the database URL")
 	}
-	if cfg != nil {
+	if c.QueryExecMode != 0 {
 		pc.ConnConfig.DefaultQueryExecMode = c.QueryExecMode
 	}
 	if c.MaxConns > 0 {
@@ -52,6 +54,27 @@ func Open(ctx context.Context, url string, cfg *Config) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
 	return pool, nil
+}
+
+// ParseQueryExecMode maps a setting's value to a pgx query execution mode.
+// It takes the names of pgx's default_query_exec_mode URL parameter:
+// "cache_statement", "cache_describe", "describe_exec", "exec" and
+// "simple_protocol" (the last two work behind PgBouncer in transaction
+// mode).
+func ParseQueryExecMode(s string) (pgx.QueryExecMode, error) {
+	switch s {
+	case "cache_statement":
+		return pgx.QueryExecModeCacheStatement, nil
+	case "cache_describe":
+		return pgx.QueryExecModeCacheDescribe, nil
+	case "describe_exec":
+		return pgx.QueryExecModeDescribeExec, nil
+	case "exec":
+		return pgx.QueryExecModeExec, nil
+	case "simple_protocol":
+		return pgx.QueryExecModeSimpleProtocol, nil
+	}
+	return 0, fmt.Errorf("pgstore: query exec mode %q: want cache_statement, cache_describe, describe_exec, exec or simple_protocol", s)
 }
 
 // Store is the PostgreSQL [authn.Store]. Tenants and users live in

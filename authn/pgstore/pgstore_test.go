@@ -264,6 +264,21 @@ func TestMigrateMarkedDestructiveNeedsOperator(t *testing.T) {
 	}
 }
 
+func TestParseQueryExecMode(t *testing.T) {
+	for s, want := range map[string]pgx.QueryExecMode{
+		"exec": pgx.QueryExecModeExec, "simple_protocol": pgx.QueryExecModeSimpleProtocol,
+		"cache_statement": pgx.QueryExecModeCacheStatement, "cache_describe": pgx.QueryExecModeCacheDescribe,
+		"describe_exec": pgx.QueryExecModeDescribeExec,
+	} {
+		if got, err := pgstore.ParseQueryExecMode(s); err != nil || got != want {
+			t.Errorf("ParseQueryExecMode(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	if _, err := pgstore.ParseQueryExecMode("simple"); err == nil {
+		t.Error("ParseQueryExecMode(simple) = nil error")
+	}
+}
+
 func TestOpenHidesURL(t *testing.T) {
 	_, err := pgstore.Open(context.Background(), "postgres://u:s3cret@%zz/db", nil)
 	if err == nil {
