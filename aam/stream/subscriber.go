@@ -204,6 +204,11 @@ func (s *Subscriber) Run(ctx context.Context, h Handler) error {
 		if len(msgs) == 0 {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			// Received as we were stopped: leave the batch pending for
+			// the group rather than hand a handler a dead context.
+			return err
+		}
 		// The batch is handled under ctx, not rctx: Close lets it finish.
 		s.handle(ctx, h, msgs)
 	}
@@ -306,7 +311,8 @@ func (s *Subscriber) letter(m *driver.Message, reason string) *driver.DeadLetter
 }
 
 // Close stops the subscriber: a Run in progress finishes its batch and
-// returns nil, and later Runs return [ErrClosed]. Messages received but
+// returns nil, and later Runs return [ErrClosed]. Close waits for the
+// handler; to abandon a handler that hangs, cancel Run's context. Messages received but
 // not acknowledged stay pending and are delivered again to other
 // consumers. Close closes the driver's subscription but not clients that
 // were passed to it. A second Close returns ErrClosed.
