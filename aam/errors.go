@@ -113,7 +113,7 @@ type RowError struct {
 }
 
 func (e *RowError) Error() string {
-	return fmt.Sprintf("aam: %s:%d: %v", e.File, e.Line, e.Err)
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 }
 
 // Unwrap returns the reason.
