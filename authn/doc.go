@@ -41,8 +41,10 @@
 //     hostd maps DCL_AUTH_ENABLED=false onto it.
 //   - Login throttling: after 5 failed logins for one email within 15
 //     minutes (configurable), Login returns a *[ThrottledError] carrying
-//     RetryAfter, which the handler sends as 429 with Retry-After. A
-//     [LoginLimiter] of your own can share the counts between replicas.
+//     RetryAfter, which the handler sends as 429 with Retry-After. The
+//     default [MemoryLimiter] counts per process; authn/redislimiter
+//     shares the counts between replicas. Both pass the limiter suite in
+//     authn/authntest.
 //
 // # Getting started
 //
