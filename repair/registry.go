@@ -165,7 +165,7 @@ func NewRegistry(d Driver, cfg *RegistryConfig) *Registry {
 
 // Close closes the driver. Calls after Close fail with [ErrClosed].
 func (r *Registry) Close() error {
-	if r.closed.Swap(true) {
+	if r.closed.Swap(true) || r.d == nil {
 		return nil
 	}
 	return r.d.Close()
@@ -175,6 +175,9 @@ func (r *Registry) now() time.Time { return r.cfg.Clock().UTC().Truncate(time.Mi
 
 // begin checks the registry is open and returns the context's tenant.
 func (r *Registry) begin(ctx context.Context) (tenancy.ID, error) {
+	if r.d == nil {
+		return tenancy.Nil, fmt.Errorf("%w: the registry has no driver (NewRegistry(nil, ...))", ErrInvalidInput)
+	}
 	if r.closed.Load() {
 		return tenancy.Nil, ErrClosed
 	}

@@ -136,3 +136,19 @@ func TestOntologyChecksTargets(t *testing.T) {
 		t.Fatalf("ApproveEdited with an unknown target = %v", err)
 	}
 }
+
+func TestNilDriverAndRepairerAreErrors(t *testing.T) {
+	t.Parallel()
+	reg := repair.NewRegistry(nil, nil)
+	ctx := tenancy.WithTenant(context.Background(), tenancy.New())
+	if _, err := reg.Current(ctx, repair.MappingKey{Connection: "c", Object: "o"}); !errors.Is(err, repair.ErrInvalidInput) {
+		t.Fatalf("nil driver: %v", err)
+	}
+	if err := reg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var r *repair.Repairer
+	if _, err := r.Propose(ctx, drift.Schema{}, canonical.Mapping{}, drift.Schema{}); !errors.Is(err, repair.ErrInvalidInput) {
+		t.Fatalf("nil repairer: %v", err)
+	}
+}

@@ -128,7 +128,12 @@ func NewRepairer(cfg *RepairerConfig) *Repairer {
 }
 
 // Threshold returns the auto-apply threshold in use.
-func (r *Repairer) Threshold() float64 { return r.cfg.AutoApplyThreshold }
+func (r *Repairer) Threshold() float64 {
+	if r == nil {
+		return 0.9
+	}
+	return r.cfg.AutoApplyThreshold
+}
 
 // Propose returns one [Repair] for every field of before that is mapped
 // (has a non-empty target in mapping) and is gone from after, in the order
@@ -162,6 +167,9 @@ func (r *Repairer) Threshold() float64 { return r.cfg.AutoApplyThreshold }
 // for a person costs nothing, while an automatic unmapping would hide a
 // rename the repairer failed to see.
 func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping canonical.Mapping, after drift.Schema) ([]Repair, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: nil *Repairer (use NewRepairer)", ErrInvalidInput)
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
