@@ -37,7 +37,7 @@ import (
 var eventLayout = []string{
 	"ID:id", "Tenant:tenant_id", "Source:source", "Entity:entity", "Op:op",
 	"SourceKey:source_key", "Data:data", "SchemaFingerprint:schema_fingerprint,omitempty",
-	"OccurredAt:occurred_at", "IngestedAt:ingested_at", "Problems:problems,omitempty",
+	"OccurredAt:occurred_at,omitzero", "IngestedAt:ingested_at", "Problems:problems,omitempty",
 }
 
 var sourceLayout = []string{"System:system", "ConnectionID:connection_id", "Object:object"}
@@ -140,9 +140,11 @@ func appendEvent(b []byte, e *canonical.Event) ([]byte, error) {
 		b = append(b, `,"schema_fingerprint":`...)
 		b = appendString(b, e.SchemaFingerprint)
 	}
-	b = append(b, `,"occurred_at":`...)
-	if b, err = appendTime(b, e.OccurredAt); err != nil {
-		return b, fmt.Errorf("occurred_at: %w", err)
+	if !e.OccurredAt.IsZero() {
+		b = append(b, `,"occurred_at":`...)
+		if b, err = appendTime(b, e.OccurredAt); err != nil {
+			return b, fmt.Errorf("occurred_at: %w", err)
+		}
 	}
 	b = append(b, `,"ingested_at":`...)
 	if b, err = appendTime(b, e.IngestedAt); err != nil {

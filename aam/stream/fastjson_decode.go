@@ -77,8 +77,10 @@ func decodeFast(body []byte) (e canonical.Event, ok bool) {
 	if d.lit(`,"schema_fingerprint":`) && !d.str(&e.SchemaFingerprint) {
 		return e, false
 	}
-	if !d.lit(`,"occurred_at":`) || !d.time(&e.OccurredAt) ||
-		!d.lit(`,"ingested_at":`) || !d.time(&e.IngestedAt) {
+	if d.lit(`,"occurred_at":`) && !d.time(&e.OccurredAt) {
+		return e, false
+	}
+	if !d.lit(`,"ingested_at":`) || !d.time(&e.IngestedAt) {
 		return e, false
 	}
 	if d.lit(`,"problems":[`) {

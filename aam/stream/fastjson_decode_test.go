@@ -42,7 +42,7 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 	}
 	tn := `"7f8e2b1c-0d3a-4e5f-9a6b-1c2d3e4f5a6b"`
 	head := `{"id":"x","tenant_id":` + tn + `,"source":{"system":"","connection_id":"","object":""},"entity":"","op":"","source_key":"","data":`
-	tail := `,"occurred_at":"0001-01-01T00:00:00Z","ingested_at":"0001-01-01T00:00:00Z"}`
+	tail := `,"ingested_at":"0001-01-01T00:00:00Z"}`
 	for _, c := range []struct {
 		data   string
 		accept bool
@@ -63,6 +63,17 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		}
 		if _, err := Decode(canonical.Event{}.Tenant, body); err == nil {
 			t.Errorf("data %s: Decode for the nil tenant succeeded", c.data)
+		}
+	}
+}
+
+func TestFastDecoderOccurredAt(t *testing.T) {
+	tn := `"7f8e2b1c-0d3a-4e5f-9a6b-1c2d3e4f5a6b"`
+	for _, at := range []string{"", `,"occurred_at":"2026-01-02T03:04:05.5+01:00"`, `,"occurred_at":"0001-01-01T00:00:00Z"`} {
+		body := `{"id":"x","tenant_id":` + tn + `,"source":{"system":"","connection_id":"","object":""},"entity":"","op":"","source_key":"","data":null` +
+			at + `,"ingested_at":"2026-01-02T03:04:05Z"}`
+		if !checkDecode(t, []byte(body)) {
+			t.Errorf("declined %s", body)
 		}
 	}
 }
