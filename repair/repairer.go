@@ -215,7 +215,15 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 			added = append(added, newRepProfile(f))
 		}
 	}
-	align := repAlignment(before, after)
+	// Profiles of the fields present in both schemas, old and new.
+	var kept, unchanged []*repProfile
+	for _, f := range before.Fields {
+		if af, ok := after.Field(f.Name); ok {
+			kept = append(kept, newRepProfile(f))
+			unchanged = append(unchanged, newRepProfile(af))
+		}
+	}
+	align := repAlignment(kept, unchanged)
 
 	// Score every (gone, added) pair.
 	scores := make([][]repPair, len(gone))
@@ -310,7 +318,7 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 			conf = valueUnconfirmedCap
 			rep.Evidence = append(rep.Evidence, "name: neither like the old name nor like the target: capped below automatic repair")
 		}
-		if twin := repTwin(added[j], before, after); twin != "" && !best.sameName && conf > valueUnconfirmedCap {
+		if twin := repTwin(added[j], unchanged); twin != "" && !best.sameName && conf > valueUnconfirmedCap {
 			conf = valueUnconfirmedCap
 			rep.Evidence = append(rep.Evidence, fmt.Sprintf("values: %s has the same values, so values cannot tell them apart: capped below automatic repair", twin))
 		}

@@ -274,15 +274,12 @@ type repSnapshots struct {
 	overlap float64
 }
 
-// repAlignment compares the samples of the fields that did not change.
-func repAlignment(before, after drift.Schema) repSnapshots {
+// repAlignment compares the samples of the fields that did not change,
+// given as profiles of the same fields in the old and the new schema.
+func repAlignment(olds, news []*repProfile) repSnapshots {
 	n, same, overlap := 0, 0, 0.0
-	for _, bf := range before.Fields {
-		af, ok := after.Field(bf.Name)
-		if !ok {
-			continue
-		}
-		bp, ap := newRepProfile(bf), newRepProfile(af)
+	for i := range olds {
+		bp, ap := olds[i], news[i]
 		if repInformation(bp) < 1 && repInformation(ap) < 1 {
 			continue // too few specific values to tell records apart
 		}
@@ -301,22 +298,16 @@ func repAlignment(before, after drift.Schema) repSnapshots {
 	return repSnapshots{same: float64(same) / float64(n), overlap: overlap / float64(n)}
 }
 
-// repTwin returns the name of a field present in both schemas whose
-// samples have the same values as the added field c, or "".
-func repTwin(c *repProfile, before, after drift.Schema) string {
+// repTwin returns the name of one of the unchanged fields (profiles of
+// the new schema's fields present in both schemas) whose samples have the
+// same values as the added field c, or "".
+func repTwin(c *repProfile, unchanged []*repProfile) string {
 	if len(c.distinct) == 0 {
 		return ""
 	}
-	for _, f := range after.Fields {
-		if f.Name == c.field.Name {
-			continue
-		}
-		if _, ok := before.Field(f.Name); !ok {
-			continue
-		}
-		p := newRepProfile(f)
+	for _, p := range unchanged {
 		if n, _ := repShared(c, p); n == len(c.distinct) && n == len(p.distinct) {
-			return f.Name
+			return p.field.Name
 		}
 	}
 	return ""
