@@ -48,7 +48,7 @@ var concepts = map[string]string{
 	"cargo": "position", "puesto": "position", "functie": "position", "funktion": "role",
 
 	// owners and users
-	"owner": "owner", "owners": "owner", "ownership": "owner", "rep": "owner", "representative": "owner",
+	"owner": "owner", "owners": "owner", "ownership": "ownership", "rep": "owner", "representative": "owner",
 	"salesperson": "owner", "salesrep": "owner", "seller": "owner", "manager": "owner", "mgr": "owner",
 	"assigned": "owner", "assignee": "owner", "responsible": "owner", "betreuer": "owner", "verantwortlich": "owner",
 	"zustandig": "owner", "zustaendig": "owner", "proprietaire": "owner", "responsable": "owner", "commercial": "owner",
@@ -309,16 +309,16 @@ var entityWords = map[string]struct {
 	entity   string
 	strength float64
 }{
-	"account":     {"account", 3},
-	"opportunity": {"opportunity", 4},
-	"contact":     {"contact", 4},
-	"lead":        {"lead", 4},
-	"activity":    {"activity", 4},
-	"task":        {"activity", 4},
-	"event":       {"activity", 4},
-	"call":        {"activity", 4},
-	"meeting":     {"activity", 4},
-	"invoice":     {"invoice", 4},
+	"account":     {"account", 5},
+	"opportunity": {"opportunity", 5},
+	"contact":     {"contact", 5},
+	"lead":        {"lead", 5},
+	"activity":    {"activity", 5},
+	"task":        {"activity", 5},
+	"event":       {"activity", 5},
+	"call":        {"activity", 5},
+	"meeting":     {"activity", 5},
+	"invoice":     {"invoice", 5},
 	"email":       {"activity", 2},
 	"note":        {"activity", 3},
 }
@@ -388,9 +388,9 @@ var fieldAliases = map[string]string{
 	"last_name":        "last_name|1; name|0.58",
 	"email":            "email|1",
 	"title":            "title|1; position|0.95; role|0.7",
-	"status":           "status|1; state|0.8",
+	"status":           "status|1; state|0.5",
 	"source":           "source|1; lead_source|1",
-	"company":          "account|1; account name|1; name|0.6",
+	"company":          "account|1; account name|1",
 	"stage":            "stage|1",
 	"amount":           "amount|1; value|0.95; total|0.9",
 	"probability":      "probability|1; percent|0.6",

@@ -343,8 +343,8 @@ func (m *Matcher) objectPrior(s drift.Schema) map[string]float64 {
 					// A customer or client may be a company or a person,
 					// but is no longer a prospect.
 					if c == "account" && isCustomerWord(raw) {
-						strength = 2
-						out["contact"] = max(out["contact"], 1.5)
+						strength = 3
+						out["contact"] = max(out["contact"], 2)
 					}
 					out[ew.entity] = max(out[ew.entity], strength)
 				}
@@ -388,6 +388,15 @@ func (m *Matcher) noEntity(s drift.Schema, fs []fieldState) (*MatchResult, [][3]
 		feats[i] = [3]float64{1, 0, 0}
 	}
 	return res, feats, nil
+}
+
+func hasWord(ws []string, w string) bool {
+	for _, x := range ws {
+		if x == w {
+			return true
+		}
+	}
+	return false
 }
 
 func isCustomerWord(w string) bool {
@@ -450,16 +459,32 @@ func dice(a, b []string) float64 {
 	if len(a) == 0 {
 		return 0
 	}
-	common := 0
+	// Generic words (name, number, type, ...) weigh half: sharing only
+	// "status" with "EmailStatus" is weak evidence, while an extra "code"
+	// in "ind_cd" costs little.
+	common, total := 0.0, 0.0
 	for _, x := range a {
+		wx := wordWeight(x)
+		total += wx
 		for _, y := range b {
 			if x == y {
-				common++
+				common += wx
 				break
 			}
 		}
 	}
-	return 2 * float64(common) / float64(len(a)+len(b))
+	for _, y := range b {
+		total += wordWeight(y)
+	}
+	return 2 * common / total
+}
+
+func wordWeight(w string) float64 {
+	switch w {
+	case "name", "number", "code", "type", "status", "value", "label":
+		return 0.5
+	}
+	return 1
 }
 
 // nameScore is the best alias match of a reading.
@@ -498,6 +523,11 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 		mk *= 0.85
 	case !t.isRef && ni.idref:
 		mk *= 0.8
+	}
+	// "Who.Name", "account_name", "CustomerRef.name": the name of a
+	// referenced record, not its key.
+	if t.isRef && !ni.idref && hasWord(ni.words, "name") {
+		mk *= 0.6
 	}
 	if t.temporal && !ni.temporal {
 		mk *= 0.92

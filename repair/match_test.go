@@ -343,3 +343,34 @@ func TestMatchNumberedVariantsAndNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchDistractorsMapToNothing: common vendor fields with no
+// counterpart in the ontology stay unmapped even when nothing better
+// competes for the target they resemble.
+func TestMatchDistractorsMapToNothing(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	for obj, names := range map[string][]string{
+		"Account": {"AccountNumber", "Site", "BillingStreet", "BillingCity", "BillingState", "BillingPostalCode", "Ownership",
+			"TickerSymbol", "Description", "AccountSource", "YearStarted", "DunsNumber", "NaicsCode", "MasterRecordId"},
+		"contacts": {"salutation", "middle_name", "department", "birthdate", "mailing_street", "assistant_name",
+			"reports_to_id", "email_bounced_reason", "do_not_call", "account_name"},
+		"Opportunity": {"Description", "NextStep", "TotalOpportunityQuantity", "Pricebook2Id", "CampaignId", "FiscalYear", "LossReason__c"},
+		"Lead":        {"Salutation", "Name", "Street", "City", "State", "PostalCode", "Rating", "ConvertedDate", "IsUnreadByOwner"},
+		"Task":        {"WhatId", "Description", "IsHighPriority", "ReminderDateTime", "CallDisposition", "Who.Name", "What.Name"},
+	} {
+		s := drift.Schema{System: "crm", Object: obj, Fields: []drift.Field{field("Id", drift.TypeString, "X1", "X2")}}
+		for _, n := range names {
+			s.Fields = append(s.Fields, field(n, drift.TypeString, "Abc Def", "Ghi Jkl"))
+		}
+		res, err := m.Match(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Fields[1:] {
+			if f.Target != "" {
+				t.Errorf("%s.%s -> %s (%.2f): %v", obj, f.Source, f.Target, f.Confidence, f.Evidence)
+			}
+		}
+	}
+}
