@@ -61,7 +61,7 @@
 // present with a nil value; a mapped field absent from the record is left
 // out. [Decimal] embeds decimal.Decimal and writes its text and JSON with
 // the scale kept, as a JSON string ("1234.50", where decimal.Decimal
-// would write 1234.5), so marshalling Data alone is exact too; integers
+// would write "1234.5"), so marshalling Data alone is exact too; integers
 // are JSON numbers;
 // [DecodeEvent] reads an event back with these Go types, so that a round
 // trip gives the same bytes. No float64 ever holds an amount: a float

@@ -421,30 +421,31 @@ func (n *Normalizer) normalize(g getter, op Op, ref string) ([]*Event, error) {
 		return nil, fmt.Errorf("%w: op %q", ErrInvalidMapping, op)
 	}
 	c := ctxPool.Get().(*normCtx)
-	defer func() {
-		if cap(c.buf) <= 8<<10 {
-			*c = normCtx{buf: c.buf[:0]}
-			ctxPool.Put(c)
-		}
-	}()
 	now := n.cfg.Now().UTC()
+	var events []*Event
+	var err error
 	if len(n.entities) == 1 {
 		p := &eventAndSlice{}
-		if err := n.normalizeEntity(&p.ev, n.entities[0], g, op, ref, now, c); err != nil {
-			return nil, err
+		if err = n.normalizeEntity(&p.ev, n.entities[0], g, op, ref, now, c); err == nil {
+			p.arr[0] = &p.ev
+			events = p.arr[:]
 		}
-		p.arr[0] = &p.ev
-		return p.arr[:], nil
-	}
-	evs := make([]Event, len(n.entities))
-	events := make([]*Event, len(n.entities))
-	for i, pe := range n.entities {
-		if err := n.normalizeEntity(&evs[i], pe, g, op, ref, now, c); err != nil {
-			return nil, err
+	} else {
+		evs := make([]Event, len(n.entities))
+		events = make([]*Event, len(n.entities))
+		for i, pe := range n.entities {
+			if err = n.normalizeEntity(&evs[i], pe, g, op, ref, now, c); err != nil {
+				events = nil
+				break
+			}
+			events[i] = &evs[i]
 		}
-		events[i] = &evs[i]
 	}
-	return events, nil
+	if cap(c.buf) <= 8<<10 {
+		*c = normCtx{buf: c.buf[:0]}
+		ctxPool.Put(c)
+	}
+	return events, err
 }
 
 func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op, ref string, now time.Time, c *normCtx) error {
