@@ -37,7 +37,8 @@ type User struct {
 //
 // Every method that reads or writes a user is scoped by tenant, except
 // [Store.UserByEmail], which is the global directory lookup that login
-// needs. Emails are compared ignoring case (callers pass them normalized
+// needs. A nil tenant id is refused with an error wrapping
+// tenancy.ErrInvalidID. Emails are compared ignoring case (callers pass them normalized
 // by [NormalizeEmail]; stores enforce uniqueness on the lower-cased form
 // anyway).
 type Store interface {

@@ -276,6 +276,9 @@ func testInvalidInput(ctx context.Context, t *testing.T, s authn.Store) {
 	nilUser.ID = uuid.Nil
 	wantErr(t, "CreateTenant with a nil user id", s.CreateTenant(ctx, tn, nilUser), authn.ErrInvalidInput)
 	wantErr(t, "Tenant after refusals", func() error { _, err := s.Tenant(ctx, tn.ID); return err }(), authn.ErrNotFound)
+	wantErr(t, "Tenant(nil id)", func() error { _, err := s.Tenant(ctx, tenancy.Nil); return err }(), tenancy.ErrInvalidID)
+	wantErr(t, "User(nil tenant)", func() error { _, err := s.User(ctx, tenancy.Nil, u.ID); return err }(), tenancy.ErrInvalidID)
+	wantErr(t, "UpdatePasswordHash(nil tenant)", s.UpdatePasswordHash(ctx, tenancy.Nil, u.ID, "a", "b"), tenancy.ErrInvalidID)
 }
 
 func testConcurrentSameEmail(ctx context.Context, t *testing.T, s authn.Store) {

@@ -103,6 +103,9 @@ func (s *Store) Tenant(ctx context.Context, id tenancy.ID) (authn.Tenant, error)
 	if err := ctx.Err(); err != nil {
 		return authn.Tenant{}, err
 	}
+	if err := id.Validate(); err != nil {
+		return authn.Tenant{}, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t, ok := s.tenants[id]
@@ -115,6 +118,9 @@ func (s *Store) Tenant(ctx context.Context, id tenancy.ID) (authn.Tenant, error)
 // User implements [authn.Store].
 func (s *Store) User(ctx context.Context, tenant tenancy.ID, id uuid.UUID) (authn.User, error) {
 	if err := ctx.Err(); err != nil {
+		return authn.User{}, err
+	}
+	if err := tenant.Validate(); err != nil {
 		return authn.User{}, err
 	}
 	s.mu.RLock()
@@ -143,6 +149,9 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (authn.User, erro
 // UpdatePasswordHash implements [authn.Store].
 func (s *Store) UpdatePasswordHash(ctx context.Context, tenant tenancy.ID, id uuid.UUID, oldHash, newHash string) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tenant.Validate(); err != nil {
 		return err
 	}
 	if newHash == "" {
