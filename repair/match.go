@@ -622,7 +622,11 @@ func (m *Matcher) assign(rows [][]pair) []int {
 			}
 		}
 	}
-	for k, j := range hungarianMax(sub) {
+	assigned := greedyMax(sub)
+	if len(sub) <= maxHungarianRows {
+		assigned = hungarianMax(sub)
+	}
+	for k, j := range assigned {
 		out[live[k]] = j
 	}
 	return out

@@ -1,6 +1,52 @@
 package repair
 
-import "math"
+import (
+	"math"
+	"sort"
+)
+
+// maxHungarianRows bounds the rows solved exactly: the exact solution
+// costs O(n^2 (n+k)), so very wide objects (hundreds of candidate fields)
+// are assigned greedily, best pair first.
+const maxHungarianRows = 250
+
+// greedyMax assigns best pairs first; it is the fallback for very wide
+// objects.
+func greedyMax(profit [][]float64) []int {
+	type cell struct {
+		i, j int
+		p    float64
+	}
+	var cells []cell
+	for i, row := range profit {
+		for j, p := range row {
+			if p > 0 {
+				cells = append(cells, cell{i, j, p})
+			}
+		}
+	}
+	sort.Slice(cells, func(a, b int) bool {
+		if cells[a].p != cells[b].p {
+			return cells[a].p > cells[b].p
+		}
+		if cells[a].i != cells[b].i {
+			return cells[a].i < cells[b].i
+		}
+		return cells[a].j < cells[b].j
+	})
+	out := make([]int, len(profit))
+	for i := range out {
+		out[i] = -1
+	}
+	usedCol := map[int]bool{}
+	for _, c := range cells {
+		if out[c.i] < 0 && !usedCol[c.j] {
+			out[c.i] = c.j
+			usedCol[c.j] = true
+		}
+	}
+	return out
+}
 
 // hungarianMax solves the assignment problem on a rows x cols profit
 // matrix (profits >= 0, 0 meaning "not worth it"): each row gets at most

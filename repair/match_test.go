@@ -374,3 +374,33 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchWideObject: a very wide object is matched quickly and still one
+// to one.
+func TestMatchWideObject(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	s := drift.Schema{System: "x", Object: "accounts"}
+	for i := 0; i < 800; i++ {
+		s.Fields = append(s.Fields, field(fmt.Sprintf("phone_%d_name", i), drift.TypeString, "+1 415 555 0100", "Acme"))
+	}
+	res, err := m.Match(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range res.Fields {
+		if f.Target != "" && seen[f.Target] {
+			t.Fatalf("%s taken twice", f.Target)
+		}
+		seen[f.Target] = true
+	}
+}
+
+func TestGreedyMatchesHungarianOnClearCases(t *testing.T) {
+	t.Parallel()
+	p := [][]float64{{0.9, 0.1, 0}, {0.2, 0.8, 0}, {0, 0, 0.7}, {0.5, 0, 0}}
+	if g, h := greedyMax(p), hungarianMax(p); !reflect.DeepEqual(g, h) {
+		t.Errorf("greedy %v, hungarian %v", g, h)
+	}
+}
