@@ -126,6 +126,7 @@ func TestProposeSynthetic(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 11))
 	outcomes := map[string]*synthOutcome{}
+	var bins [5]struct{ n, right int } // confidence <0.5, <0.7, <0.85, <0.9, >=0.9
 	record := func(kind string, c synthCase, field, want string, reps []repair.Repair) {
 		o := outcomes[kind]
 		if o == nil {
@@ -139,6 +140,21 @@ func TestProposeSynthetic(t *testing.T) {
 			o.repairs++
 			if rp.To == want {
 				o.recalled++
+			}
+			b := 4
+			switch {
+			case rp.Confidence < 0.5:
+				b = 0
+			case rp.Confidence < 0.7:
+				b = 1
+			case rp.Confidence < 0.85:
+				b = 2
+			case rp.Confidence < 0.9:
+				b = 3
+			}
+			bins[b].n++
+			if rp.To == want {
+				bins[b].right++
 			}
 			if rp.Action == repair.ActionAutoApply {
 				o.auto++
@@ -239,6 +255,9 @@ func TestProposeSynthetic(t *testing.T) {
 	}
 	t.Logf("all: %d repairs, recall %.3f, %d auto-applied, auto-apply precision %.3f", total.repairs,
 		float64(total.recalled)/float64(max(1, total.repairs)), total.auto, 1-float64(total.autoWrong)/float64(max(1, total.auto)))
+	for i, name := range []string{"[0, 0.5)", "[0.5, 0.7)", "[0.7, 0.85)", "[0.85, 0.9)", "[0.9, 1]"} {
+		t.Logf("confidence %-11s %4d repairs, %.3f right", name, bins[i].n, float64(bins[i].right)/float64(max(1, bins[i].n)))
+	}
 	if total.repairs < 50 {
 		t.Fatalf("only %d synthetic repairs", total.repairs)
 	}
