@@ -35,10 +35,14 @@ type MemoryLimiter struct {
 }
 
 // NewMemoryLimiter returns a MemoryLimiter allowing max failures per
-// window. now is the clock (nil means time.Now).
+// window (max below 1 counts as 1; a window of 0 or less never locks).
+// now is the clock (nil means time.Now).
 func NewMemoryLimiter(max int, window time.Duration, now func() time.Time) *MemoryLimiter {
 	if now == nil {
 		now = time.Now
+	}
+	if max < 1 {
+		max = 1
 	}
 	return &MemoryLimiter{max: max, window: window, now: now, failures: map[string][]time.Time{}}
 }
