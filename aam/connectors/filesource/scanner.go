@@ -212,6 +212,9 @@ func (s *scanner) record(out []byte, cuts []int) (_ []byte, _ []int, line, off i
 func (s *scanner) parse(out []byte, cuts []int) (_ []byte, _ []int, res parseResult, next, nl int, why error) {
 	buf := s.buf[:s.end]
 	i := s.pos
+	// lineEnd is the index of the newline ending the physical line at i,
+	// or len(buf) when the window holds no newline after i.
+	lineEnd := -1
 	for {
 		if i < len(buf) && buf[i] == '"' {
 			i++
@@ -268,17 +271,21 @@ func (s *scanner) parse(out []byte, cuts []int) (_ []byte, _ []int, res parseRes
 			}
 			return out, cuts, malformed, 0, 0, errAfterQuote
 		}
+		if lineEnd < i {
+			if k := bytes.IndexByte(buf[i:], '\n'); k >= 0 {
+				lineEnd = i + k
+			} else {
+				lineEnd = len(buf)
+			}
+		}
 		start := i
-		comma := s.comma
-		for i < len(buf) {
-			c := buf[i]
-			if c == comma || c == '\n' {
-				break
-			}
-			if c == '"' && !s.lazy {
-				return out, cuts, malformed, 0, 0, errBareQuote
-			}
-			i++
+		j := bytes.IndexByte(buf[i:lineEnd], s.comma)
+		if j < 0 {
+			j = lineEnd - i
+		}
+		i += j
+		if !s.lazy && bytes.IndexByte(buf[start:i], '"') >= 0 {
+			return out, cuts, malformed, 0, 0, errBareQuote
 		}
 		if i == len(buf) && !s.eof {
 			return out, cuts, needMore, 0, 0, nil
@@ -292,7 +299,7 @@ func (s *scanner) parse(out []byte, cuts []int) (_ []byte, _ []int, res parseRes
 		if i == len(buf) {
 			return out, cuts, parsed, i, nl, nil
 		}
-		if buf[i] == comma {
+		if buf[i] == s.comma {
 			i++
 			continue
 		}
