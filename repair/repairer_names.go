@@ -121,7 +121,7 @@ func repNameSimilarity(a, b string) float64 {
 // splitting, dropping vendor affixes and expanding abbreviations, in any
 // order ("cust_nm" and "CustomerName"); synonyms do not count.
 func repSameName(a, b string) bool {
-	ta, tb := repTokens(a, false), repTokens(b, false)
+	ta, tb := repUnversioned(repTokens(a, false)), repUnversioned(repTokens(b, false))
 	if len(ta) == 0 || len(ta) != len(tb) {
 		return false
 	}
@@ -165,6 +165,15 @@ func repQualifierConflict(a, b string) (string, string, bool) {
 		}
 	}
 	return qa, qb, qa != "" && qb != ""
+}
+
+// repUnversioned drops a trailing version marker ("v", "2" from "_v2").
+func repUnversioned(ts []string) []string {
+	n := len(ts)
+	if n >= 3 && ts[n-2] == "v" && strings.Trim(ts[n-1], "0123456789") == "" {
+		return ts[:n-2]
+	}
+	return ts
 }
 
 // repTargetHint scores in [0, 1] how plausible name is as a source name

@@ -118,6 +118,9 @@ type synthOutcome struct{ repairs, recalled, auto, autoWrong int }
 // distractors that share the type but not the values) and checks that no
 // automatic repair is wrong. Recall is reported, not asserted.
 func TestProposeSynthetic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthetic drifts take seconds")
+	}
 	sources := loadSynthSources(t)
 	if len(sources) == 0 {
 		t.Skip("no match cases found")
