@@ -204,6 +204,10 @@ var concepts = map[string]string{
 	"fatture": "invoice", "fattura": "invoice", "rechnungen": "invoice",
 	"fonction": "position", "funcion": "position", "estimated": "expected", "estimate": "expected",
 	"est": "expected", "step": "stage", "pd": "paid", "actual": "actual",
+	"fnm": "first name", "lnm": "last name", "fst": "first", "own": "owner", "ld": "lead", "dom": "domain",
+	"dept": "department", "desc": "description", "loc": "location", "cat": "category", "mid": "middle",
+	"inquiry": "lead", "inquiries": "lead", "enquiry": "lead", "enquiries": "lead", "signup": "lead", "signups": "lead",
+	"interessenten": "lead", "anfrage": "lead", "anfragen": "lead",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -343,6 +347,7 @@ var foreignObjects = map[string]bool{
 	"shipments": true, "vendor": true, "vendors": true, "supplier": true, "suppliers": true, "lieferant": true,
 	"lieferanten": true, "fournisseur": true, "fournisseurs": true, "proveedor": true, "proveedores": true,
 	"employee": true, "employees": true, "member": true, "members": true, "relation": true, "relations": true,
+	"history": true, "histories": true, "audit": true, "snapshot": true, "snapshots": true,
 	"article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
 }
 

@@ -122,6 +122,25 @@ func profileValues(f drift.Field) valueProfile {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
+		// The drift profiler knows more number, date and phone formats
+		// (grouped money, day-first dates, textual dates): take the larger
+		// share of each shape.
+		if st := drift.Profile(f.Samples); len(st.Patterns) > 0 {
+			pats := st.Patterns
+			p.numeric = max(p.numeric, pats[drift.PatternNumeric], pats[drift.PatternMoney])
+			p.date = max(p.date, pats[drift.PatternDate])
+			p.timestamp = max(p.timestamp, pats[drift.PatternTimestamp])
+			p.epoch = max(p.epoch, pats[drift.PatternEpoch])
+			if p.email == 0 {
+				p.phone = max(p.phone, pats[drift.PatternPhone])
+			}
+			if pats[drift.PatternMoney] > 0 && st.Min != nil && st.Max != nil && !p.hasNum {
+				p.min, p.max, p.hasNum = *st.Min, *st.Max, true
+			}
+			if p.numeric > 0.5 {
+				p.text = min(p.text, 1-p.numeric)
+			}
+		}
 	} else if pats := f.Stats.Patterns; len(pats) > 0 {
 		p.n = f.Stats.Count
 		p.email = pats[drift.PatternEmail]
