@@ -7,9 +7,9 @@
 // authn_goose_lock). The tables:
 //
 //   - authn_tenants and authn_users are tenant-owned: ENABLE and FORCE
-//     ROW LEVEL SECURITY, with policies USING and WITH CHECK comparing
-//     the row's tenant with the app.tenant_id setting (the policy of
-//     tenancy/pgtenant). The store runs every query on them through
+//     ROW LEVEL SECURITY, with a policy tenant_isolation USING and WITH
+//     CHECK comparing the row's tenant with the app.tenant_id setting
+//     (tenancy/pgtenant's PolicySQL, written out in the migration). The store runs every query on them through
 //     pgtenant.RunTx, which sets app.tenant_id for the transaction only,
 //     so a pooled connection never carries a tenant further; a query with
 //     no tenant set sees nothing.

@@ -9,11 +9,11 @@ CREATE TABLE authn_tenants (
 );
 ALTER TABLE authn_tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE authn_tenants FORCE ROW LEVEL SECURITY;
-CREATE POLICY authn_tenants_isolation ON authn_tenants
+CREATE POLICY tenant_isolation ON authn_tenants
     USING (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
--- Users: tenant-owned.
+-- Users: tenant-owned, under the policy of tenancy/pgtenant.PolicySQL.
 CREATE TABLE authn_users (
     tenant_id     uuid        NOT NULL REFERENCES authn_tenants (id),
     id            uuid        NOT NULL,
@@ -25,7 +25,7 @@ CREATE TABLE authn_users (
 );
 ALTER TABLE authn_users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE authn_users FORCE ROW LEVEL SECURITY;
-CREATE POLICY authn_users_isolation ON authn_users
+CREATE POLICY tenant_isolation ON authn_users
     USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
