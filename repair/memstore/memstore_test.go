@@ -80,3 +80,7 @@ func TestFileSurvivesReopen(t *testing.T) {
 		t.Fatal("Open of a corrupt file succeeded")
 	}
 }
+
+func BenchmarkRegistry(b *testing.B) {
+	repairtest.RunBenchmarks(b, func(*testing.B) repair.Driver { return memstore.New() })
+}

@@ -138,3 +138,16 @@ func TestNoTenantRejected(t *testing.T) {
 		t.Fatalf("InTx with the nil tenant = %v, want tenancy.ErrInvalidID", err)
 	}
 }
+
+func BenchmarkRegistry(b *testing.B) {
+	repairtest.RunBenchmarks(b, func(b *testing.B) repair.Driver {
+		roles := testenv.PostgresRoles(b)
+		if roles == nil {
+			b.Skip("no PostgreSQL")
+		}
+		if err := pgstore.Migrate(context.Background(), roles.Owner); err != nil {
+			b.Fatal(err)
+		}
+		return pgstore.New(roles.App)
+	})
+}
