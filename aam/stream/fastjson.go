@@ -2,7 +2,6 @@ package stream
 
 import (
 	"bytes"
-	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,56 +22,17 @@ import (
 // The fast encoder writes exactly what json.Marshal writes for a
 // canonical.Event (HTML-escaped, map keys sorted, values with a
 // MarshalJSON of their own, such as canonical.Decimal, as they marshal
-// themselves), without reflection: on a ~500-byte event it is several
-// times faster, and encoding is most of the client's cost of publishing
-// to Redis. It knows the Event struct as it is. If the struct changes (a
-// field added or renamed) or its encoding does (checked at start-up on a
-// sample that touches every rule), fastEventOK is false and Encode uses
-// json.Marshal, so a change in package canonical is never silently lost
-// on the wire. TestFastEncoderIsInUse fails in that case, so that this
-// file gets updated; TestFastEncoderMatchesEncodingJSON and FuzzEncode
-// prove the equality.
+// themselves), several times faster: encoding is most of the client's
+// cost of publishing to Redis. It follows a plan of the Event struct made
+// once from its fields and tags (see fastplan.go), so fields that package
+// canonical adds or renames are encoded like encoding/json does. Where
+// the plan cannot promise that (a struct with its own MarshalJSON, an
+// embedded field, a ",string" option) or the start-up check on a sample
+// that touches every rule disagrees with json.Marshal, fastEventOK is
+// false and Encode uses json.Marshal. TestFastEncoderMatchesEncodingJSON
+// and FuzzEncode prove the equality.
 
-// eventLayout lists Event's fields as the fast encoder writes them.
-var eventLayout = []string{
-	"ID:id", "Tenant:tenant_id", "Source:source", "Entity:entity", "Op:op",
-	"SourceKey:source_key", "Data:data", "SchemaFingerprint:schema_fingerprint,omitempty",
-	"OccurredAt:occurred_at,omitzero", "IngestedAt:ingested_at", "Problems:problems,omitempty",
-}
-
-var sourceLayout = []string{"System:system", "ConnectionID:connection_id", "Object:object"}
-
-var problemLayout = []string{"Field:field", "SourceField:source_field,omitempty", "Raw:raw", "Reason:reason"}
-
-var fastEventOK = layoutMatches(reflect.TypeFor[canonical.Event](), eventLayout, true) &&
-	layoutMatches(reflect.TypeFor[canonical.Source](), sourceLayout, false) &&
-	layoutMatches(reflect.TypeFor[canonical.Problem](), problemLayout, false) &&
-	!marshals(reflect.TypeFor[canonical.Op]()) &&
-	reflect.TypeFor[canonical.Op]().Kind() == reflect.String &&
-	reflect.TypeFor[tenancy.ID]().Implements(reflect.TypeFor[encoding.TextMarshaler]()) &&
-	selfCheck()
-
-func layoutMatches(t reflect.Type, layout []string, mayMarshal bool) bool {
-	if (!mayMarshal && marshals(t)) || t.NumField() != len(layout) {
-		return false
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Name+":"+f.Tag.Get("json") != layout[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func marshals(t reflect.Type) bool {
-	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
-		if tt.Implements(reflect.TypeFor[json.Marshaler]()) || tt.Implements(reflect.TypeFor[encoding.TextMarshaler]()) {
-			return true
-		}
-	}
-	return false
-}
+var fastEventOK = eventPlan != nil && selfCheck()
 
 // checkSample returns an event that exercises every rule of the encoding.
 func checkSample() *canonical.Event {
@@ -115,62 +75,7 @@ var errUnsupported = errors.New("unsupported value")
 
 // appendEvent appends the JSON encoding of e to b.
 func appendEvent(b []byte, e *canonical.Event) ([]byte, error) {
-	var err error
-	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
-	b = append(b, `,"tenant_id":"`...)
-	b = appendUUID(b, e.Tenant)
-	b = append(b, `","source":{"system":`...)
-	b = appendString(b, e.Source.System)
-	b = append(b, `,"connection_id":`...)
-	b = appendString(b, e.Source.ConnectionID)
-	b = append(b, `,"object":`...)
-	b = appendString(b, e.Source.Object)
-	b = append(b, `},"entity":`...)
-	b = appendString(b, e.Entity)
-	b = append(b, `,"op":`...)
-	b = appendString(b, string(e.Op))
-	b = append(b, `,"source_key":`...)
-	b = appendString(b, e.SourceKey)
-	b = append(b, `,"data":`...)
-	if b, err = appendMap(b, e.Data); err != nil {
-		return b, fmt.Errorf("data: %w", err)
-	}
-	if e.SchemaFingerprint != "" {
-		b = append(b, `,"schema_fingerprint":`...)
-		b = appendString(b, e.SchemaFingerprint)
-	}
-	if !e.OccurredAt.IsZero() {
-		b = append(b, `,"occurred_at":`...)
-		if b, err = appendTime(b, e.OccurredAt); err != nil {
-			return b, fmt.Errorf("occurred_at: %w", err)
-		}
-	}
-	b = append(b, `,"ingested_at":`...)
-	if b, err = appendTime(b, e.IngestedAt); err != nil {
-		return b, fmt.Errorf("ingested_at: %w", err)
-	}
-	if len(e.Problems) > 0 {
-		b = append(b, `,"problems":[`...)
-		for i, p := range e.Problems {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"field":`...)
-			b = appendString(b, p.Field)
-			if p.SourceField != "" {
-				b = append(b, `,"source_field":`...)
-				b = appendString(b, p.SourceField)
-			}
-			b = append(b, `,"raw":`...)
-			b = appendString(b, p.Raw)
-			b = append(b, `,"reason":`...)
-			b = appendString(b, p.Reason)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}'), nil
+	return eventPlan.append(b, reflect.ValueOf(e).Elem())
 }
 
 const hexDigits = "0123456789abcdef"

@@ -12,10 +12,10 @@ import (
 	"github.com/autonomos/autonomos/tenancy"
 )
 
-// The fast decoder reads the exact shape the fast encoder writes (keys in
-// its order, no white space, plain strings) and gives the same Event that
+// The fast decoder reads compact JSON with the keys of the event plan (in
+// any order, no white space, plain strings) and gives the same Event that
 // json.Unmarshal gives (canonical's UnmarshalJSON: numbers as
-// json.Number, top-level integers as int64). Anything else it does not
+// json.Number, the integers of Data as int64). Anything else it does not
 // try to understand: decodeFast reports false and Decode uses
 // json.Unmarshal. fastDecodeOK is checked at start-up like fastEventOK.
 
@@ -50,61 +50,156 @@ func (d *decoder) lit(s string) bool {
 
 func decodeFast(body []byte) (e canonical.Event, ok bool) {
 	d := &decoder{b: body}
-	var tenant string
-	if !d.lit(`{"id":`) || !d.str(&e.ID) ||
-		!d.lit(`,"tenant_id":`) || !d.str(&tenant) ||
-		!d.lit(`,"source":{"system":`) || !d.str(&e.Source.System) ||
-		!d.lit(`,"connection_id":`) || !d.str(&e.Source.ConnectionID) ||
-		!d.lit(`,"object":`) || !d.str(&e.Source.Object) ||
-		!d.lit(`},"entity":`) || !d.str(&e.Entity) ||
-		!d.lit(`,"op":`) || !d.str((*string)(&e.Op)) ||
-		!d.lit(`,"source_key":`) || !d.str(&e.SourceKey) ||
-		!d.lit(`,"data":`) {
-		return e, false
+	if !d.structInto(eventPlan, reflect.ValueOf(&e).Elem(), 0, true) || d.i != len(d.b) {
+		return canonical.Event{}, false
 	}
-	t, err := tenancy.Parse(tenant)
-	if err != nil {
-		return e, false
+	return e, true
+}
+
+// structInto reads a JSON object into the struct v by plan p. It
+// declines keys the plan does not know (encoding/json would match them
+// case-insensitively) and values it does not read exactly as
+// encoding/json would. root marks canonical.Event, whose UnmarshalJSON
+// turns the integers of Data into int64.
+func (d *decoder) structInto(p *plan, v reflect.Value, depth int, root bool) bool {
+	if depth > maxDepth || !d.lit("{") {
+		return false
 	}
-	e.Tenant = t
-	if !d.lit("null") {
-		m, ok := d.object(0, true)
+	if d.lit("}") {
+		return true
+	}
+	for {
+		var k string
+		if !d.str(&k) || !d.lit(":") {
+			return false
+		}
+		i, ok := p.byName[k]
 		if !ok {
-			return e, false
+			return false
 		}
-		e.Data = m
-	}
-	if d.lit(`,"schema_fingerprint":`) && !d.str(&e.SchemaFingerprint) {
-		return e, false
-	}
-	if d.lit(`,"occurred_at":`) && !d.time(&e.OccurredAt) {
-		return e, false
-	}
-	if !d.lit(`,"ingested_at":`) || !d.time(&e.IngestedAt) {
-		return e, false
-	}
-	if d.lit(`,"problems":[`) {
-		for {
-			var p canonical.Problem
-			if !d.lit(`{"field":`) || !d.str(&p.Field) {
-				return e, false
-			}
-			if d.lit(`,"source_field":`) && !d.str(&p.SourceField) {
-				return e, false
-			}
-			if !d.lit(`,"raw":`) || !d.str(&p.Raw) || !d.lit(`,"reason":`) || !d.str(&p.Reason) || !d.lit("}") {
-				return e, false
-			}
-			e.Problems = append(e.Problems, p)
-			if d.lit("]") {
-				break
-			}
-			if !d.lit(",") {
-				return e, false
-			}
+		f := &p.fields[i]
+		if !d.field(f, v.Field(f.index), depth, root && f.goName == "Data") {
+			return false
+		}
+		if d.lit("}") {
+			return true
+		}
+		if !d.lit(",") {
+			return false
 		}
 	}
-	return e, d.lit("}") && d.i == len(d.b)
+}
+
+func (d *decoder) field(f *planField, v reflect.Value, depth int, intData bool) bool {
+	switch f.kind {
+	case kString:
+		var s string
+		if !d.str(&s) {
+			return false
+		}
+		v.SetString(s)
+		return true
+	case kBool:
+		switch {
+		case d.lit("true"):
+			v.SetBool(true)
+		case d.lit("false"):
+			v.SetBool(false)
+		default:
+			return false
+		}
+		return true
+	case kInt, kUint, kFloat:
+		tok, integer, ok := d.numberToken()
+		if !ok {
+			return false
+		}
+		switch f.kind {
+		case kInt:
+			n, err := strconv.ParseInt(tok, 10, 64)
+			if !integer || err != nil || v.OverflowInt(n) {
+				return false
+			}
+			v.SetInt(n)
+		case kUint:
+			n, err := strconv.ParseUint(tok, 10, 64)
+			if !integer || err != nil || v.OverflowUint(n) {
+				return false
+			}
+			v.SetUint(n)
+		default:
+			x, err := strconv.ParseFloat(tok, 64)
+			if err != nil {
+				return false
+			}
+			v.SetFloat(x)
+		}
+		return true
+	case kTenant:
+		var s string
+		if !d.str(&s) {
+			return false
+		}
+		t, err := tenancy.Parse(s)
+		if err != nil {
+			return false
+		}
+		*v.Addr().Interface().(*tenancy.ID) = t
+		return true
+	case kTime:
+		return d.time(v.Addr().Interface().(*time.Time))
+	case kAnyMap:
+		if d.lit("null") {
+			v.SetZero()
+			return true
+		}
+		m, ok := d.object(depth+1, intData)
+		if !ok {
+			return false
+		}
+		v.Set(reflect.ValueOf(m))
+		return true
+	case kAny:
+		x, ok := d.value(depth+1, false)
+		if !ok {
+			return false
+		}
+		if x == nil {
+			v.SetZero()
+		} else {
+			v.Set(reflect.ValueOf(x))
+		}
+		return true
+	case kStruct:
+		return d.structInto(f.sub, v, depth+1, false)
+	case kStructSlice:
+		if d.lit("null") {
+			v.SetZero()
+			return true
+		}
+		if !d.lit("[") {
+			return false
+		}
+		s := reflect.MakeSlice(f.typ, 0, 4)
+		if !d.lit("]") {
+			for {
+				el := reflect.New(f.typ.Elem()).Elem()
+				if !d.structInto(f.sub, el, depth+1, false) {
+					return false
+				}
+				s = reflect.Append(s, el)
+				if d.lit("]") {
+					break
+				}
+				if !d.lit(",") {
+					return false
+				}
+			}
+		}
+		v.Set(s)
+		return true
+	}
+	return false
 }
 
 func (d *decoder) time(t *time.Time) bool {
@@ -281,6 +376,21 @@ func (d *decoder) value(depth int, top bool) (any, bool) {
 }
 
 func (d *decoder) number(top bool) (any, bool) {
+	tok, integer, ok := d.numberToken()
+	if !ok {
+		return nil, false
+	}
+	if top && integer {
+		if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
+			return n, true
+		}
+	}
+	return json.Number(tok), true
+}
+
+// numberToken reads a JSON number and says whether it has neither a
+// fraction nor an exponent.
+func (d *decoder) numberToken() (tok string, integer, ok bool) {
 	start := d.i
 	b := d.b
 	if d.i < len(b) && b[d.i] == '-' {
@@ -294,9 +404,9 @@ func (d *decoder) number(top bool) (any, bool) {
 			d.i++
 		}
 	default:
-		return nil, false
+		return "", false, false
 	}
-	integer := true
+	integer = true
 	if d.i < len(b) && b[d.i] == '.' {
 		integer = false
 		d.i++
@@ -305,7 +415,7 @@ func (d *decoder) number(top bool) (any, bool) {
 			d.i++
 		}
 		if d.i == n {
-			return nil, false
+			return "", false, false
 		}
 	}
 	if d.i < len(b) && (b[d.i] == 'e' || b[d.i] == 'E') {
@@ -319,14 +429,8 @@ func (d *decoder) number(top bool) (any, bool) {
 			d.i++
 		}
 		if d.i == n {
-			return nil, false
+			return "", false, false
 		}
 	}
-	s := string(b[start:d.i])
-	if top && integer {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n, true
-		}
-	}
-	return json.Number(s), true
+	return string(b[start:d.i]), integer, true
 }
