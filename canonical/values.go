@@ -419,7 +419,23 @@ func normDecimal(raw any, c *normCtx) (any, string) {
 	return c.decimal(&n)
 }
 
+// smallDecimals holds the boxed Decimals 0 to 100 with no fraction
+// digits, the common values of percent fields, so that they cost no
+// allocation. A Decimal is immutable, so sharing one is safe.
+var smallDecimals = func() (out [101]any) {
+	for i := range out {
+		out[i] = Decimal{decimal.New(int64(i), 0)}
+	}
+	return out
+}()
+
 func (c *normCtx) decimal(n *number) (any, string) {
+	if n.big == "" && n.exp == 0 && n.coef <= 100 && (!n.neg || n.coef == 0) {
+		if c.text {
+			c.buf = strconv.AppendUint(c.buf, n.coef, 10)
+		}
+		return smallDecimals[n.coef], ""
+	}
 	d, ok := n.decimal()
 	if !ok {
 		return nil, "not a number"
