@@ -304,3 +304,61 @@ func TestDeduperFilterRecordsOnlySuccess(t *testing.T) {
 		t.Errorf("replay reached the handler with %v, want [e1]", seen)
 	}
 }
+
+// flakySub fails its first receives, then delivers a batch.
+type flakySub struct {
+	fakeSub
+	failures int
+}
+
+func (f *flakySub) Receive(ctx context.Context, max int) ([]*driver.Message, error) {
+	f.mu.Lock()
+	if f.failures > 0 {
+		f.failures--
+		f.mu.Unlock()
+		return nil, errors.New("connection refused")
+	}
+	f.mu.Unlock()
+	return f.fakeSub.Receive(ctx, max)
+}
+
+func TestSubscriberRetriesDriverErrors(t *testing.T) {
+	tn := tenancy.New()
+	f := &flakySub{fakeSub: fakeSub{batch: messages(tn, 1), idle: make(chan struct{})}, failures: 2}
+	var logs strings.Builder
+	var logMu sync.Mutex
+	s, _ := NewSubscriber(f, &SubscriberConfig{
+		MaxBackoff: 10 * time.Millisecond,
+		Logger:     slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil)),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx, func(context.Context, []canonical.Event) error { return nil }) }()
+	<-f.idle
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run: %v", err)
+	}
+	f.mu.Lock()
+	acked := f.acked
+	f.mu.Unlock()
+	if !slices.Equal(acked, []string{"m0"}) {
+		t.Errorf("acked %v after two failed receives, want [m0]", acked)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if n := strings.Count(logs.String(), "connection refused"); n != 2 {
+		t.Errorf("%d receive failures logged, want 2:\n%s", n, logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
