@@ -156,7 +156,7 @@ var concepts = map[string]string{
 	"for": "", "to": "", "a": "", "an": "", "de": "", "du": "", "des": "", "la": "", "d": "", "l": "", "el": "",
 	"del": "", "da": "", "do": "", "der": "", "die": "", "das": "", "van": "", "het": "", "et": "", "y": "", "e": "",
 	"und": "", "and": "", "csv": "", "export": "", "import": "", "tbl": "", "table": "", "view": "", "dim": "",
-	"fact": "", "raw": "", "src_": "", "record": "", "rec_": "", "entity": "", "s": "", "v": "", "v2": "",
+	"fact": "", "raw": "", "src_": "", "record": "", "rec_": "", "s": "", "v": "", "v2": "",
 	"salesforce": "", "zoho": "", "pipedrive": "", "netsuite": "", "dynamics": "", "sap": "", "mscrm": "",
 	"associated": "", "related": "", "linked": "",
 	"new": "", "details": "", "value_": "", "item": "", "items": "",

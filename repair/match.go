@@ -524,6 +524,11 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	case !t.isRef && ni.idref:
 		mk *= 0.8
 	}
+	// "Owner.id", "entity.internalId": the key of a parent record, not
+	// this record's own.
+	if t.field.Name == "id" && ni.nested {
+		mk *= 0.75
+	}
 	// "Who.Name", "account_name", "CustomerRef.name": the name of a
 	// referenced record, not its key.
 	if t.isRef && !ni.idref && hasWord(ni.words, "name") {

@@ -18,6 +18,7 @@ type nameInfo struct {
 	unit     bool     // carries a unit (usd, seconds, ...)
 	second   bool     // names a secondary variant (home, other, alt)
 	removed  int      // context words dropped for the chosen entity
+	nested   bool     // a path under a named parent ("Owner.id", "entity.internalId")
 }
 
 // splitName splits a raw field name into lower-case, accent-folded word
@@ -280,6 +281,12 @@ func (lx *lexer) read(raw, entity string) nameInfo {
 		ws := lx.conceptWords(seg)
 		if i == len(segs)-1 {
 			ni.leaf = ws
+		} else {
+			for _, w := range ws {
+				if _, marker := markerKind[w]; !marker {
+					ni.nested = true
+				}
+			}
 		}
 		all = append(all, ws...)
 	}
