@@ -3,6 +3,7 @@ package filesource
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"path"
 	"strings"
 
@@ -52,6 +53,9 @@ type Config struct {
 	// System is the drift schema's System of discovered objects.
 	// Defaults to "file".
 	System string `json:"system,omitempty"`
+	// Logger receives warnings: a file that vanished before it was read,
+	// one shorter than its saved cursor. Defaults to slog.Default().
+	Logger *slog.Logger `json:"-"`
 }
 
 // WithDefaults returns c with its defaults filled in.
@@ -71,6 +75,9 @@ func (c *Config) WithDefaults() Config {
 	}
 	if d.MaxRecordLines == 0 {
 		d.MaxRecordLines = 1000
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
 	}
 	if d.System == "" {
 		d.System = "file"

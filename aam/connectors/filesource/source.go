@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/autonomos/autonomos/aam"
 	"github.com/autonomos/autonomos/drift"
@@ -50,7 +51,7 @@ func New(root string, cfg *Config) (*Source, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Source{root: filepath.Clean(root), cfg: c, log: slog.Default().With("connector", Kind)}, nil
+	return &Source{root: filepath.Clean(root), cfg: c, log: c.Logger.With("connector", Kind)}, nil
 }
 
 // file is one data file of the source.
@@ -252,11 +253,6 @@ func (s *Source) infer(ctx context.Context, object string, files []file) (*drift
 		}
 		r := &reader{src: s, object: object, f: f, batchSize: min(s.cfg.BatchSize, s.cfg.SampleRows)}
 		err := r.run(ctx, 0, 1, func(b *aam.Batch) bool {
-			for _, h := range b.Header {
-				if !slices.Contains(headers, h) {
-					headers = append(headers, h)
-				}
-			}
 			for _, rec := range b.Records {
 				if n >= s.cfg.SampleRows {
 					return false
@@ -272,6 +268,11 @@ func (s *Source) infer(ctx context.Context, object string, files []file) (*drift
 		})
 		if err != nil {
 			return nil, err
+		}
+		for _, h := range r.header {
+			if !slices.Contains(headers, h) {
+				headers = append(headers, h)
+			}
 		}
 	}
 	sch := in.Schema()
@@ -401,10 +402,8 @@ type reader struct {
 	object    string
 	f         file
 	batchSize int
+	header    []string // the CSV header, once run has read it
 }
-
-// errStop ends a run whose consumer stopped.
-var errStop = errors.New("stop")
 
 // run reads the file from offset off (at line) and hands each batch to
 // emit until it returns false. It returns the context's error, an
@@ -470,6 +469,7 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 			return nil
 		}
 		header = headerNames(out, cuts)
+		r.header = header
 	}
 	if off > 0 {
 		if off < sc.offset() {
@@ -622,6 +622,9 @@ func headerNames(out []byte, cuts []int) []string {
 // decodeLine reads one JSON Lines record: a JSON object, numbers kept as
 // json.Number.
 func decodeLine(text []byte) (map[string]any, error) {
+	if !utf8.Valid(text) {
+		return nil, fmt.Errorf("%w: line is not UTF-8", aam.ErrInvalidEncoding)
+	}
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var rec map[string]any
