@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -370,7 +369,7 @@ func (g rowGetter) getPath(p *fieldPath) (any, bool) {
 
 func (n *Normalizer) rowIndex(header []string) *rowIndex {
 	if c := n.rowCache.Load(); c != nil && len(c.header) == len(header) &&
-		(len(header) == 0 || unsafe.SliceData(c.header) == unsafe.SliceData(header) || slices.Equal(c.header, header)) {
+		(len(header) == 0 || &c.header[0] == &header[0] || slices.Equal(c.header, header)) {
 		return c
 	}
 	ncols := 0
@@ -418,7 +417,7 @@ func (n *Normalizer) normalize(g getter, op Op, ref string) ([]*Event, error) {
 		op = OpUpsert
 	}
 	if op != OpUpsert && op != OpDelete {
-		return nil, fmt.Errorf("%w: op %q", ErrInvalidMapping, op)
+		return nil, fmt.Errorf("%w: op %q is neither upsert nor delete", ErrInvalidValue, op)
 	}
 	c := ctxPool.Get().(*normCtx)
 	now := n.cfg.Now().UTC()
