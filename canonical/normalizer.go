@@ -369,14 +369,14 @@ func (g rowGetter) getPath(p *fieldPath) (any, bool) {
 
 func (n *Normalizer) rowIndex(header []string) *rowIndex {
 	if c := n.rowCache.Load(); c != nil && len(c.header) == len(header) &&
-		(len(header) == 0 || &c.header[0] == &header[0] || slices.Equal(c.header, header)) {
+		slices.Equal(c.header, header) { // the same strings compare by pointer first
 		return c
 	}
 	ncols := 0
 	for _, pe := range n.entities {
 		ncols += len(pe.fields)
 	}
-	idx := &rowIndex{header: header, cols: make([]int, ncols)}
+	idx := &rowIndex{header: slices.Clone(header), cols: make([]int, ncols)} // a copy: callers may reuse their slice
 	pos := make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) // a UTF-8 BOM on the first column

@@ -619,3 +619,21 @@ func TestWithSchemaFingerprint(t *testing.T) {
 		t.Errorf("fingerprints %q %q ids %s %s", a.SchemaFingerprint, b.SchemaFingerprint, a.ID, b.ID)
 	}
 }
+
+func TestNormalizeRowReusedHeaderSlice(t *testing.T) {
+	t.Parallel()
+	m := &Mapping{Fields: []FieldMapping{{Source: "id", Target: "account.id"}, {Source: "name", Target: "account.name"}}}
+	n, err := NewNormalizer(testTenant, Source{ConnectionID: "c"}, m, &Config{Now: fixedClock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"id", "name"}
+	if evs, err := n.NormalizeRow(header, []string{"1", "A"}, ""); err != nil || evs[0].Data["name"] != "A" {
+		t.Fatalf("%v %v", err, evs)
+	}
+	header[0], header[1] = "name", "id" // a reader that reuses its slice
+	evs, err := n.NormalizeRow(header, []string{"B", "2"}, "")
+	if err != nil || evs[0].SourceKey != "2" || evs[0].Data["name"] != "B" {
+		t.Fatalf("stale column index: %v %+v", err, evs[0])
+	}
+}
