@@ -76,6 +76,11 @@ type RepairerConfig struct {
 	// caller plug in the matcher's lexicon. Defaults to the repairer's own
 	// token similarity (affix stripping, abbreviations, synonyms).
 	NameSimilarity func(a, b string) float64
+	// TargetHint scores in [0, 1] how plausible a source field name is for
+	// an ontology target "entity.field"; it lets a caller plug in the
+	// matcher's name evidence. Defaults to the share of the target field's
+	// words (after synonyms) found in the name.
+	TargetHint func(name, target string) float64
 	// Logger receives debug records about scoring. Defaults to a logger
 	// that discards everything.
 	Logger *slog.Logger
@@ -96,6 +101,9 @@ func (c *RepairerConfig) WithDefaults() RepairerConfig {
 	}
 	if out.NameSimilarity == nil {
 		out.NameSimilarity = repNameSimilarity
+	}
+	if out.TargetHint == nil {
+		out.TargetHint = repTargetHint
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -519,11 +519,15 @@ func (r *Repairer) repScore(g, a *repProfile, target string, snap repSnapshots) 
 
 	// Names.
 	ps.nameSim = r.cfg.NameSimilarity(g.field.Name, a.field.Name)
+	if !(ps.nameSim >= 0) { // NaN or negative from a plugged-in function
+		ps.nameSim = 0
+	}
+	ps.nameSim = math.Min(1, ps.nameSim)
 	ps.sameName = repSameName(g.field.Name, a.field.Name)
 	z += 4 * (ps.nameSim - 0.35)
 	ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q ~ %q similarity %.2f", g.field.Name, a.field.Name, ps.nameSim))
 	if target != "" {
-		if h := repTargetHint(a.field.Name, target); h > 0 {
+		if h := math.Max(0, math.Min(1, r.cfg.TargetHint(a.field.Name, target))); h > 0 {
 			ps.hint = h
 			z += 2 * h
 			ps.evidence = append(ps.evidence, fmt.Sprintf("name: %q fits target %s (%.2f)", a.field.Name, target, h))

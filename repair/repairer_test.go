@@ -143,6 +143,12 @@ func TestProposeThresholdConfig(t *testing.T) {
 	if calls == 0 {
 		t.Fatal("NameSimilarity not called")
 	}
+	hints := 0
+	cfg = &repair.RepairerConfig{TargetHint: func(name, target string) float64 { hints++; return 0 }}
+	propose(t, cfg, before, mapOf("total", "invoice.amount"), after)
+	if hints == 0 {
+		t.Fatal("TargetHint not called")
+	}
 }
 
 func TestProposeErrors(t *testing.T) {
