@@ -208,6 +208,9 @@ var concepts = map[string]string{
 	"dept": "department", "desc": "description", "loc": "location", "cat": "category", "mid": "middle",
 	"inquiry": "lead", "inquiries": "lead", "enquiry": "lead", "enquiries": "lead", "signup": "lead", "signups": "lead",
 	"interessenten": "lead", "anfrage": "lead", "anfragen": "lead",
+	"soort": "type", "duur": "duration", "medewerker": "owner", "segmento": "industry",
+	"cadastro": "created", "frst": "first", "resp": "owner", "party": "account", "expect": "expected",
+	"sold": "", "vendedora": "owner", "atualizacao": "updated", "ultima": "last", "ultimo": "last",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -280,6 +283,7 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"owner", "employees"}:      "owner",
 	{"main", "number"}:          "phone",
 	{"mobile", "number"}:        "mobile",
 	{"mobile", "phone"}:         "mobile",
@@ -400,7 +404,7 @@ var fieldAliases = map[string]string{
 	"source":           "source|1; lead_source|1",
 	"company":          "account|1; account name|1",
 	"stage":            "stage|1",
-	"amount":           "amount|1; value|0.95; total|0.9",
+	"amount":           "amount|1; value|0.95; total|0.9; expected_revenue|0.6",
 	"probability":      "probability|1; percent|0.6",
 	"close_date":       "close|1",
 	"is_closed":        "close|1",
