@@ -59,8 +59,11 @@ type Record struct {
 
 // Normalizer turns raw records of one source object into canonical
 // events, following a [Mapping]. It compiles the mapping once into a
-// plan, so that normalizing a record does no reflection and no
-// allocation beyond the event itself and its values.
+// plan, so that normalizing a record of plain Go values (those JSON
+// decoding gives, and time.Time) does no reflection, no regular
+// expression and no formatting through fmt, and allocates little beyond
+// the event, its Data map and its values. Values of other named types
+// (a driver's DateTime, bson.M) are read through reflection.
 //
 // A Normalizer is safe for concurrent use, [Normalizer.Calibrate]
 // included. It holds no resources and needs no closing.
