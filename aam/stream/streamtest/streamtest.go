@@ -409,7 +409,7 @@ func testGroupsAndConsumers(t *testing.T, e *env) {
 	slow := func(r *recorder) stream.Handler {
 		h := r.handler()
 		return func(ctx context.Context, evs []canonical.Event) error {
-			time.Sleep(5 * time.Millisecond) // let the other consumer take turns
+			time.Sleep(20 * time.Millisecond) // let the other consumer take turns
 			return h(ctx, evs)
 		}
 	}
