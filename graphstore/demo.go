@@ -13,7 +13,11 @@ import (
 // DemoVersion is the version of the demo layout that [DemoGraph] builds.
 // Raise it whenever the layout changes: [Store.SeedDemo] then upgrades
 // every tenant still holding an unchanged older demo graph.
-const DemoVersion = 1
+//
+// Versions 1 to 3 are the demo layouts of the system this replaces, which
+// tagged its graphs "v1.0" to "v3.0" (redisstore reads those tags as
+// their major number), so its demo graphs are upgraded to this one.
+const DemoVersion = 4
 
 // The size of the demo graph.
 const (

@@ -32,7 +32,7 @@ func Example() {
 	fmt.Println(action, "version", g.Version, "demo", g.DemoVersion)
 	fmt.Println(len(g.Nodes), "nodes,", len(g.Edges), "edges")
 	// Output:
-	// created version 1 demo 1
+	// created version 1 demo 4
 	// 33 nodes, 37 edges
 }
 

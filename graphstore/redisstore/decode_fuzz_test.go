@@ -16,6 +16,9 @@ func FuzzDecode(f *testing.F) {
 		string(demo),
 		`{"version":3,"nodes":[{"id":"a","kind":"source","label":"A","attributes":{"k":"v"}}],"edges":[]}`,
 		`{"nodes":[{"id":"a","kind":"x"},{"id":"b","kind":"y"}],"edges":[{"from":"a","to":"b","kind":"k","confidence":0.5,"row_count":3}],"version":2}`,
+		`{"nodes":[{"id":"s","label":"S","type":"source","fields":["a"]},{"id":"o","label":"O","type":"ontology"}],` +
+			`"edges":[{"source":"s","target":"o","edgeType":"hierarchy","value":1}],"last_updated":"2025-11-17T00:00:00Z","demo_version":"v3.0"}`,
+		`{"nodes":[{"id":1,"type":"x"}],"edges":[{"source":1,"target":1}],"demo_version":2}`,
 		`null`, `[]`, `{}`, `"x"`, `{"version":"7"}`, `{"updated_at":"not a time"}`,
 	} {
 		f.Add([]byte(s))

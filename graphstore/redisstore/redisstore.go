@@ -13,7 +13,7 @@
 //
 //	{
 //	  "version": 7,                 // saves so far; the concurrency token
-//	  "demo_version": 1,            // demo layout it was seeded from, 0 if none
+//	  "demo_version": 4,            // demo layout it was seeded from, 0 if none
 //	  "demo_digest": "sha256:...",  // content digest of the seeded demo (optional)
 //	  "updated_at": "2026-11-22T13:00:00.123456789Z",
 //	  "nodes": [{"id": "source:salesforce", "kind": "source", "label": "Salesforce",
@@ -26,6 +26,27 @@
 // are ignored on load (and not kept on the next save). A value without a
 // "version" field counts as version 0. A value that is not a JSON object
 // is reported as [graphstore.ErrCorrupt] and left untouched.
+//
+// # Values of the system this replaces
+//
+// Load also reads the format the old system wrote at the same key, and
+// the next save rewrites it in the format above:
+//
+//	{"nodes": [{"id": "ont_Customer", "label": "Customer", "type": "ontology", ...}],
+//	 "edges": [{"source": "a", "target": "b", "edgeType": "hierarchy", "value": 1}],
+//	 "last_updated": "2025-11-17T00:00:00Z", "demo_version": "v3.0"}
+//
+// A node's "type" becomes its kind ("ontology" becomes "entity"); an
+// edge's "source" and "target" become From and To, its "type" or
+// "edgeType" its kind ("dataflow" when absent); "last_updated" becomes
+// UpdatedAt; every other field of a node or edge becomes an attribute
+// (arrays and objects as their JSON text). "demo_version" strings such as
+// "v3.0" are read as their major number (3): the old system's demo
+// layouts are 1 to 3 and [graphstore.DemoVersion] continues from there.
+// The old system counted every graph with a demo_version as an unchanged
+// demo, so such a graph gets its own content digest as DemoDigest and
+// [graphstore.Store.SeedDemo] upgrades it; a graph without demo_version was
+// user-authored and is never overwritten.
 //
 // # Concurrency
 //
@@ -134,23 +155,6 @@ func (d *Driver) Load(ctx context.Context, tenant tenancy.ID) (*graphstore.Graph
 		return nil, fmt.Errorf("redisstore: get: %w", err)
 	}
 	return decode(b)
-}
-
-func decode(b []byte) (*graphstore.Graph, error) {
-	var g *graphstore.Graph
-	if err := json.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("%w: %v", graphstore.ErrCorrupt, err)
-	}
-	if g == nil {
-		return nil, fmt.Errorf("%w: the value is JSON null", graphstore.ErrCorrupt)
-	}
-	if g.Nodes == nil {
-		g.Nodes = []graphstore.Node{}
-	}
-	if g.Edges == nil {
-		g.Edges = []graphstore.Edge{}
-	}
-	return g, nil
 }
 
 // Save implements [graphstore.Driver] with one atomic script.
