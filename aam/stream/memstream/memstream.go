@@ -196,7 +196,8 @@ type SubscriberConfig struct {
 	// Poll is the longest a receive waits before looking for idle
 	// pending messages again. Defaults to MinIdle/4, at most 1s.
 	Poll time.Duration
-	// Stream configures the portable subscriber.
+	// Stream configures the portable subscriber (batch size, maximum
+	// deliveries). Defaults to the zero value: all defaults.
 	Stream stream.SubscriberConfig
 }
 

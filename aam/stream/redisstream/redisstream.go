@@ -122,7 +122,8 @@ type PublisherConfig struct {
 	// the oldest entries beyond it are trimmed, consumed or not. Defaults
 	// to 1000000.
 	MaxLen int64
-	// Stream configures the portable publisher (batch size).
+	// Stream configures the portable publisher (batch size). Defaults to
+	// the zero value: all defaults.
 	Stream stream.PublisherConfig
 }
 
@@ -255,7 +256,7 @@ type SubscriberConfig struct {
 	// acknowledged). Defaults to slog.Default().
 	Logger *slog.Logger
 	// Stream configures the portable subscriber (batch size, maximum
-	// deliveries).
+	// deliveries). Defaults to the zero value: all defaults.
 	Stream stream.SubscriberConfig
 }
 
