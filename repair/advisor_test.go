@@ -101,7 +101,7 @@ func advisedMatcher(t *testing.T, f *fakeLLM, usage UsageRecorder, timeout time.
 func unsureSchema() drift.Schema {
 	return drift.Schema{System: "legacy", Object: "firms", Fields: []drift.Field{
 		field("Name", drift.TypeString, "Acme Corporation", "Globex GmbH"),
-		field("Netzauftritt", drift.TypeString, "acme.com", "globex.de"),
+		field("Sparte", drift.TypeString, "Maschinenbau", "Chemie"),
 		field("Employees", drift.TypeInteger, "120", "4000"),
 	}}
 }
@@ -116,7 +116,7 @@ func TestAdvisorGoodAnswer(t *testing.T) {
 		if req.Entity != "account" || len(req.Targets) == 0 {
 			return 500, "", 0
 		}
-		return 200, answerJSON(`{"field":"Netzauftritt","target":"account.domain","confidence":0.9,"reason":"German for web presence"}`,
+		return 200, answerJSON(`{"field":"Sparte","target":"account.industry","confidence":0.9,"reason":"German for line of business"}`,
 			`{"field":"Name","target":"account.name","confidence":0.95}`), 0
 	})
 	usage := &UsageCounter{}
@@ -126,9 +126,9 @@ func TestAdvisorGoodAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nf, _ := res.Field("Netzauftritt")
-	if nf.Target != "account.domain" || nf.Provenance != canonical.ProvenanceLLM || nf.Confidence <= 0 || nf.Confidence > 0.9 {
-		t.Errorf("Netzauftritt: %+v", nf)
+	nf, _ := res.Field("Sparte")
+	if nf.Target != "account.industry" || nf.Provenance != canonical.ProvenanceLLM || nf.Confidence <= 0 || nf.Confidence > 0.9 {
+		t.Errorf("Sparte: %+v", nf)
 	}
 	name, _ := res.Field("Name")
 	if name.Target != "account.name" || name.Provenance != canonical.ProvenanceHeuristic {
@@ -174,22 +174,22 @@ func TestAdvisorFailuresKeepHeuristics(t *testing.T) {
 		"server error":   func(AdviceRequest) (int, string, time.Duration) { return 500, "", 0 },
 		"malformed json": func(AdviceRequest) (int, string, time.Duration) { return 200, `{"fields": [ {"field": "Netz`, 0 },
 		"prose": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, "I think Netzauftritt is the website.", 0
+			return 200, "I think Sparte is the industry.", 0
 		},
 		"unknown target": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, answerJSON(`{"field":"Netzauftritt","target":"account.website","confidence":0.99}`), 0
+			return 200, answerJSON(`{"field":"Sparte","target":"account.website","confidence":0.99}`), 0
 		},
 		"other entity": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, answerJSON(`{"field":"Netzauftritt","target":"contact.email","confidence":0.99}`), 0
+			return 200, answerJSON(`{"field":"Sparte","target":"contact.email","confidence":0.99}`), 0
 		},
 		"bad confidence": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, answerJSON(`{"field":"Netzauftritt","target":"account.domain","confidence":7}`), 0
+			return 200, answerJSON(`{"field":"Sparte","target":"account.industry","confidence":7}`), 0
 		},
 		"unasked field": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, answerJSON(`{"field":"Nope","target":"account.domain","confidence":0.9}`), 0
+			return 200, answerJSON(`{"field":"Nope","target":"account.industry","confidence":0.9}`), 0
 		},
 		"timeout": func(AdviceRequest) (int, string, time.Duration) {
-			return 200, answerJSON(`{"field":"Netzauftritt","target":"account.domain","confidence":0.9}`), 3 * time.Second
+			return 200, answerJSON(`{"field":"Sparte","target":"account.industry","confidence":0.9}`), 3 * time.Second
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -272,7 +272,7 @@ func TestAdvisorAskedOnlyWhenUnsure(t *testing.T) {
 func TestAdvisorRespectsOneToOne(t *testing.T) {
 	t.Parallel()
 	f := newFakeLLM(t, func(req AdviceRequest) (int, string, time.Duration) {
-		return 200, answerJSON(`{"field":"Netzauftritt","target":"account.name","confidence":0.9}`), 0
+		return 200, answerJSON(`{"field":"Sparte","target":"account.name","confidence":0.9}`), 0
 	})
 	adv, err := NewOpenAIAdvisor(OpenAIAdvisorConfig{BaseURL: f.srv.URL})
 	if err != nil {
@@ -289,8 +289,8 @@ func TestAdvisorRespectsOneToOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	name, _ := res.Field("Name")
-	n2, _ := res.Field("Netzauftritt")
+	n2, _ := res.Field("Sparte")
 	if name.Target != "account.name" || n2.Target == "account.name" {
-		t.Errorf("Name -> %q, Netzauftritt -> %q", name.Target, n2.Target)
+		t.Errorf("Name -> %q, Sparte -> %q", name.Target, n2.Target)
 	}
 }

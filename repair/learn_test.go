@@ -29,25 +29,25 @@ func TestLearnedApprovalNoLeak(t *testing.T) {
 	mem := NewLocalMemory()
 	a, b := tenancy.New(), tenancy.New()
 	ctx := context.Background()
-	if err := mem.Record(ctx, a, Decision{System: "legacy", Object: "firms", Field: "Netzauftritt",
-		Samples: []string{"acme.com", "globex.de"}, Target: "account.domain", Verdict: VerdictApproved, By: "ann", At: time.Now()}); err != nil {
+	if err := mem.Record(ctx, a, Decision{System: "legacy", Object: "firms", Field: "Sparte",
+		Samples: []string{"Maschinenbau", "Chemie"}, Target: "account.industry", Verdict: VerdictApproved, By: "ann", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := NewMatcher(nil, &MatcherConfig{Memory: mem})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := firmSchema("other_crm", "companies", "netz_auftritt", "initech.com", "acme.com")
+	s := firmSchema("other_crm", "companies", "sparte_", "Chemie", "Handel")
 
 	resA, err := m.Match(tenancy.WithTenant(ctx, a), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fa, _ := resA.Field("netz_auftritt")
-	if fa.Target != "account.domain" || fa.Provenance != canonical.ProvenanceLearned {
-		t.Fatalf("tenant A: %s -> %q (%s), want account.domain learned; %v", fa.Source, fa.Target, fa.Provenance, fa.Evidence)
+	fa, _ := resA.Field("sparte_")
+	if fa.Target != "account.industry" || fa.Provenance != canonical.ProvenanceLearned {
+		t.Fatalf("tenant A: %s -> %q (%s), want account.industry learned; %v", fa.Source, fa.Target, fa.Provenance, fa.Evidence)
 	}
-	if !strings.Contains(strings.Join(fa.Evidence, " "), "Netzauftritt") {
+	if !strings.Contains(strings.Join(fa.Evidence, " "), "Sparte") {
 		t.Errorf("evidence does not cite the approval: %v", fa.Evidence)
 	}
 	for name, c := range map[string]context.Context{"tenant B": tenancy.WithTenant(ctx, b), "no tenant": ctx} {
@@ -55,7 +55,7 @@ func TestLearnedApprovalNoLeak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _ := res.Field("netz_auftritt")
+		f, _ := res.Field("sparte_")
 		if f.Target != "" || f.Provenance == canonical.ProvenanceLearned {
 			t.Errorf("%s sees tenant A's decision: %s -> %q (%s)", name, f.Source, f.Target, f.Provenance)
 		}

@@ -554,7 +554,11 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	for i := 0; i < ni.removed; i++ {
 		mk *= 0.97
 	}
-	valueOnly := t.field.Type == canonical.TypeEmail || t.field.Type == canonical.TypeCurrency || t.field.Type == canonical.TypeCountry
+	valueOnly := false
+	switch t.field.Type {
+	case canonical.TypeEmail, canonical.TypeCurrency, canonical.TypeCountry, canonical.TypeDomain, canonical.TypePhone:
+		valueOnly = true
+	}
 	if ns == 0 && !valueOnly {
 		return pair{}
 	}
@@ -579,8 +583,18 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 			if fs.p.country >= 1 && fs.p.n >= 3 {
 				share = 0.95
 			}
+		case canonical.TypeDomain:
+			// Bare hosts or home pages, not deep links to a profile or an
+			// API resource.
+			if fs.p.deepURL == 0 {
+				share = fs.p.url + fs.p.domain
+			}
+		case canonical.TypePhone:
+			// Weaker: a fax or a mobile under an unknown name also looks
+			// like a phone, and the named main phone wins the assignment.
+			share = 0.97 * fs.p.phone
 		}
-		if share >= 0.9 && 0.6*share > sc {
+		if share >= 0.9 && 0.6*share > sc && !ni.second && !hasWord(ni.words, "fax") && !hasWord(ni.words, "mobile") {
 			sc = 0.6 * share
 			vs.what = "values alone: " + vs.what
 		}

@@ -58,20 +58,20 @@ func ExampleLocalMemory() {
 	mem := repair.NewLocalMemory()
 	acme := tenancy.New()
 	_ = mem.Record(ctx, acme, repair.Decision{
-		System: "erp", Object: "firmen", Field: "Netzauftritt", Samples: []string{"acme.com"},
-		Target: "account.domain", Verdict: repair.VerdictApproved, By: "anna",
+		System: "erp", Object: "firmen", Field: "Sparte", Samples: []string{"Maschinenbau", "Chemie"},
+		Target: "account.industry", Verdict: repair.VerdictApproved, By: "anna",
 	})
 	m, _ := repair.NewMatcher(nil, &repair.MatcherConfig{Memory: mem})
 	s := drift.Schema{System: "crm2", Object: "companies", Fields: []drift.Field{
 		{Name: "name", Type: drift.TypeString, Samples: []string{"Acme"}},
-		{Name: "netzauftritt", Type: drift.TypeString, Samples: []string{"acme.com", "globex.de"}},
+		{Name: "sparte", Type: drift.TypeString, Samples: []string{"Chemie", "Handel"}},
 	}}
 	for _, tn := range []tenancy.ID{acme, tenancy.New()} {
 		res, _ := m.Match(tenancy.WithTenant(ctx, tn), s)
-		f, _ := res.Field("netzauftritt")
+		f, _ := res.Field("sparte")
 		fmt.Printf("tenant that approved=%v: %q (%s)\n", tn == acme, f.Target, f.Provenance)
 	}
 	// Output:
-	// tenant that approved=true: "account.domain" (learned)
+	// tenant that approved=true: "account.industry" (learned)
 	// tenant that approved=false: "" (heuristic)
 }
