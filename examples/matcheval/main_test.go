@@ -195,3 +195,23 @@ func TestTable(t *testing.T) {
 		t.Errorf("table lacks the scores:\n%s", out.String())
 	}
 }
+
+// TestLenientLabelsAndTypeSynonyms: a field the case does not label is
+// predicted but not scored, and common type spellings are accepted.
+func TestLenientLabelsAndTypeSynonyms(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"name":"x","kind":"match","source":{"system":"crm","object":"Account"},
+	"fields":[{"name":"Name","type":"varchar","samples":["Acme"]},{"name":"AnnualRevenue","type":"decimal","samples":["1000"]}],
+	"expected":{"Name":"account.name"}}`
+	if err := os.WriteFile(filepath.Join(dir, "x.json"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runEval(t, dir)
+	s := score(res)
+	if s.MatchFields != 1 || s.MatchRight != 1 {
+		t.Errorf("scored %d fields, %d right; want 1 and 1", s.MatchFields, s.MatchRight)
+	}
+	if p := res[0].predictions["AnnualRevenue"]; p.Target == nil || *p.Target != "account.annual_revenue" {
+		t.Errorf("AnnualRevenue predicted %v", p.Target)
+	}
+}
