@@ -44,8 +44,15 @@
 //     coefficient); unknown words are matched by Jaro-Winkler similarity.
 //   - Values are profiled (e-mail, phone, web address, ISO currency,
 //     country, dates, timestamps, epochs, id-like keys, numbers, 0..1 and
-//     0..100 ranges, booleans, h:mm durations, single or several words)
-//     and weighed with the declared type against the target's value type.
+//     0..100 ranges, booleans, h:mm durations, single or several words;
+//     [drift.Profile] adds grouped money and more date formats) and
+//     weighed with the declared type against the target's value type.
+//     When the name says nothing, values alone may place a field on a
+//     target whose type is distinctive and unique in the entity (an
+//     e-mail, currency, country, web address or phone column).
+//   - Objects outside the ontology (tickets, orders, products, line
+//     items, suppliers, history tables) map onto no entity: all their
+//     fields map to nothing.
 //   - A target is taken once per object: the best global assignment
 //     (Hungarian algorithm) over the score matrix, so the main phone wins
 //     over the mobile and LastModifiedDate over SystemModstamp.
