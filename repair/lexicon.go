@@ -211,6 +211,7 @@ var concepts = map[string]string{
 	"soort": "type", "duur": "duration", "medewerker": "owner", "segmento": "industry",
 	"cadastro": "created", "frst": "first", "resp": "owner", "party": "account", "expect": "expected",
 	"sold": "", "vendedora": "owner", "atualizacao": "updated", "ultima": "last", "ultimo": "last",
+	"haupt": "main", "geburt": "birth", "geburts": "birth", "naissance": "birth", "nacimiento": "birth",
 }
 
 // phrases rewrite two concept words that together mean a third.

@@ -197,6 +197,17 @@ func (lx *lexer) concept(w string) []string {
 			return lx.concept(best)
 		}
 	}
+	// Compounds are head-final ("Rechnungsbetrag", "estimatedvalue"): when
+	// only the tail is known, keep it and the unknown modifier apart, so
+	// the head counts and the modifier weakens the match.
+	if len(w) >= 8 {
+		for cut := 3; cut <= len(w)-4; cut++ {
+			tail := w[cut:]
+			if _, known := concepts[tail]; known || lx.vocab[tail] {
+				return append([]string{w[:cut]}, lx.concept(tail)...)
+			}
+		}
+	}
 	return []string{w}
 }
 
