@@ -1,7 +1,7 @@
 package redact
 
 // luhn reports whether the digit string d passes the Luhn check.
-func luhn(d string) bool {
+func luhn(d []byte) bool {
 	sum := 0
 	double := false
 	for i := len(d) - 1; i >= 0; i-- {
@@ -21,12 +21,12 @@ func luhn(d string) bool {
 // validSSN applies the Social Security Administration's rules to nine
 // digits: area 000, 666 and 900-999, group 00 and serial 0000 are never
 // issued.
-func validSSN(d string) bool {
-	area := d[:3]
+func validSSN(d []byte) bool {
+	area := string(d[:3])
 	if area == "000" || area == "666" || area[0] == '9' {
 		return false
 	}
-	return d[3:5] != "00" && d[5:] != "0000"
+	return string(d[3:5]) != "00" && string(d[5:]) != "0000"
 }
 
 // ibanLengths is the IBAN length per country (SWIFT IBAN registry).
@@ -50,7 +50,8 @@ var ibanLengths = map[string]int{
 // two digits already seen): the country's length of letters and digits,
 // optionally printed in groups of four separated by single spaces, with
 // a mod-97 remainder of 1. It returns the end and the compact upper-case
-// form.
+// form; for an IBAN-shaped text with a bad checksum it returns the end
+// and false, so the caller can skip it.
 func matchIBAN(s string, i int) (int, string, bool) {
 	want := ibanLengths[s[i:i+2]]
 	if want == 0 {
@@ -79,6 +80,7 @@ func matchIBAN(s string, i int) (int, string, bool) {
 	if nc != want || (j < len(s) && isWord(s[j])) {
 		return 0, "", false
 	}
+	shaped := j // IBAN-shaped from here on: the caller skips it even if invalid
 	iban := buf[:nc]
 	// Move the first four characters to the end; letters count 10..35.
 	rem := 0
@@ -92,7 +94,7 @@ func matchIBAN(s string, i int) (int, string, bool) {
 		}
 	}
 	if rem != 1 {
-		return 0, "", false
+		return shaped, "", false
 	}
 	return j, string(iban), true
 }

@@ -84,25 +84,58 @@ func New(cfg *Config) (*Redactor, error) {
 // overlapping. Where candidates overlap, the longest wins, then the
 // earlier type in [Types] (so a card number is never also a phone).
 func (r *Redactor) Find(text string) []Span {
-	var spans []Span
+	// Each scanner yields spans sorted by start; they are merged, not
+	// sorted.
+	var emails, ipv6 []Span
 	if r.want[Email] {
-		spans = findEmails(text, spans)
+		emails = findEmails(text, nil)
 	}
 	if r.want[IPv6] {
-		spans = findIPv6(text, spans)
+		ipv6 = findIPv6(text, nil)
 	}
-	spans = r.findNumeric(text, spans)
-	return resolve(spans)
+	nums := r.findNumeric(text, make([]Span, 0, 8+len(text)/512))
+	if len(emails) == 0 && len(ipv6) == 0 {
+		return resolve(nums)
+	}
+	return resolve(merge(merge(nums, emails), ipv6))
 }
 
-// resolve sorts spans and drops the weaker of each overlapping pair.
+func spanOrder(a, b Span) int {
+	return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End), cmp.Compare(a.Type, b.Type))
+}
+
+// merge merges two slices sorted by spanOrder.
+func merge(a, b []Span) []Span {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]Span, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if spanOrder(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// resolve drops the weaker of each overlapping pair of spans sorted by
+// spanOrder.
 func resolve(spans []Span) []Span {
 	if len(spans) < 2 {
 		return spans
 	}
-	slices.SortFunc(spans, func(a, b Span) int {
-		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(b.End, a.End), cmp.Compare(a.Type, b.Type))
-	})
+	if !slices.IsSortedFunc(spans, spanOrder) {
+		slices.SortFunc(spans, spanOrder)
+	}
 	out := spans[:0]
 	for _, s := range spans {
 		keep := true
@@ -173,8 +206,8 @@ type Redaction struct {
 
 	r  *Redactor
 	mu sync.Mutex
-	// byKey maps type+normalized value to its placeholder.
-	byKey map[string]string
+	// byKey maps type and normalized value to its placeholder.
+	byKey map[valueKey]string
 	// orig maps a placeholder to the value as first seen.
 	orig map[string]string
 	// next is the last number issued per type.
@@ -186,6 +219,11 @@ type Redaction struct {
 
 // redact masks text with this mapping, adding occurrences to counts
 // (when not nil) and returning the masked text and how many it replaced.
+type valueKey struct {
+	t    Type
+	norm string
+}
+
 func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 	spans := rd.r.Find(text)
 	rd.mu.Lock()
@@ -195,7 +233,7 @@ func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 		return text, 0
 	}
 	if rd.byKey == nil {
-		rd.byKey = map[string]string{}
+		rd.byKey = map[valueKey]string{}
 		rd.orig = map[string]string{}
 	}
 	var b strings.Builder
@@ -203,7 +241,7 @@ func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 	last := 0
 	for _, s := range spans {
 		b.WriteString(text[last:s.Start])
-		key := s.Type.String() + "\x00" + s.norm
+		key := valueKey{s.Type, s.norm}
 		ph, ok := rd.byKey[key]
 		if !ok {
 			ph = rd.issue(s.Type)
@@ -224,7 +262,12 @@ func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 func (rd *Redaction) issue(t Type) string {
 	for {
 		rd.next[t]++
-		ph := "[" + t.String() + "_" + strconv.Itoa(rd.next[t]) + "]"
+		var buf [24]byte
+		b := append(buf[:0], '[')
+		b = append(b, t.String()...)
+		b = append(b, '_')
+		b = strconv.AppendInt(b, int64(rd.next[t]), 10)
+		ph := string(append(b, ']'))
 		if !rd.taken[ph] {
 			return ph
 		}

@@ -83,11 +83,11 @@ func findEmails(s string, out []Span) []Span {
 		for e < len(s) && e-at <= 254 && class[s[e]]&cDomain != 0 {
 			e++
 		}
-		for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
-			e--
-		}
 		if e < len(s) && (class[s[e]]&cDomain != 0 || s[e] == '@') {
 			continue // domain too long, or a second '@'
+		}
+		for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
+			e--
 		}
 		if !validDomain(s[at+1 : e]) {
 			continue
@@ -236,8 +236,13 @@ func (r *Redactor) findNumeric(s string, out []Span) []Span {
 		}
 		if k&cUpper != 0 {
 			if r.want[IBAN] && i+4 <= n && class[s[i+1]]&cUpper != 0 && isDigit(s[i+2]) && isDigit(s[i+3]) && (i == 0 || !isWord(s[i-1])) {
-				if e, norm, ok := matchIBAN(s, i); ok {
+				e, norm, ok := matchIBAN(s, i)
+				if ok {
 					out = append(out, Span{Type: IBAN, Start: i, End: e, norm: norm})
+				}
+				if e > i {
+					// Valid or IBAN-shaped with a bad checksum: either
+					// way its digits are no card or phone.
 					i = e
 					continue
 				}
@@ -327,7 +332,7 @@ func (r *Redactor) splitRun(s string, a, b int, out []Span) []Span {
 			if u == t && ends[t]-starts[t] < 3 {
 				break
 			}
-			if sp, ok := r.classify(s, starts[t], ends[u]); ok {
+			if sp, ok := r.classify(s, starts[t], ends[u]); ok && (sp.Type != Card || t == 0) {
 				out = append(out, sp)
 				t = u + 1
 				found = true
@@ -410,6 +415,9 @@ func (sh *shape) groupsAre(g ...uint8) bool {
 
 // classify decides what s[a:b] is, if anything: IPv4, SSN, card or phone.
 func (r *Redactor) classify(s string, a, b int) (Span, bool) {
+	if s[a] == '(' && strings.IndexByte(s[a:b], ')') < 0 {
+		a++ // "(4111...)": the parenthesis belongs to the prose
+	}
 	t := s[a:b]
 	if t[len(t)-1] == ')' || t[len(t)-1] == '(' {
 		return Span{}, false
@@ -418,10 +426,10 @@ func (r *Redactor) classify(s string, a, b int) (Span, bool) {
 	if sh.tooLong || sh.nd < 7 && !(sh.dot && sh.ng == 4) {
 		return Span{}, false
 	}
-	d := string(sh.digits[:sh.nd])
+	d := sh.digits[:sh.nd]
 	if sh.plus {
 		if r.want[Phone] {
-			if norm, ok := r.phone(t, "", sh); ok {
+			if norm, ok := r.phone(t, nil, &sh); ok {
 				return Span{Type: Phone, Start: a, End: b, norm: norm}, true
 			}
 		}
@@ -438,18 +446,18 @@ func (r *Redactor) classify(s string, a, b int) (Span, bool) {
 	if r.want[SSN] && sh.nd == 9 && !sh.paren && !sh.dot {
 		if (sh.groupsAre(3, 2, 4) && sh.dash != sh.space) || (sh.ng == 1 && contextBefore(s, a, ssnWords)) {
 			if validSSN(d) {
-				return Span{Type: SSN, Start: a, End: b, norm: d}, true
+				return Span{Type: SSN, Start: a, End: b, norm: string(d)}, true
 			}
 			return Span{}, false
 		}
 	}
 	if r.want[Card] && sh.nd >= 12 && sh.nd <= 19 && !sh.paren && !sh.dot && !(sh.space && sh.dash) && cardGroups(&sh) {
 		if cardPrefix(d) && luhn(d) {
-			return Span{Type: Card, Start: a, End: b, norm: d}, true
+			return Span{Type: Card, Start: a, End: b, norm: string(d)}, true
 		}
 	}
 	if r.want[Phone] && sh.nd >= 7 && sh.nd <= 15 {
-		if norm, ok := r.phone(t, d, sh); ok {
+		if norm, ok := r.phone(t, d, &sh); ok {
 			if sh.ng > 1 || sh.paren || contextBefore(s, a, phoneWords) {
 				return Span{Type: Phone, Start: a, End: b, norm: norm}, true
 			}
@@ -476,28 +484,37 @@ func cardGroups(sh *shape) bool {
 // cardPrefix accepts the issuer ranges of the payment networks (2221-2720
 // and 51-55 Mastercard, 3x Amex/Diners/JCB, 4 Visa, 5x/6x Maestro,
 // Discover, UnionPay).
-func cardPrefix(d string) bool {
+func cardPrefix(d []byte) bool {
 	switch d[0] {
 	case '3', '4', '5', '6':
 		return true
 	case '2':
-		p := (int(d[1]-'0')*10+int(d[2]-'0'))*10 + int(d[3]-'0')
-		return p >= 222 && p <= 272
+		p := ((int(d[0]-'0')*10+int(d[1]-'0'))*10+int(d[2]-'0'))*10 + int(d[3]-'0')
+		return p >= 2221 && p <= 2720
 	}
 	return false
 }
 
 // phone validates a phone candidate with libphonenumber. International
 // numbers (leading + or 00) are validated as such; national numbers need a
-// grouping typical of the configured regions.
-func (r *Redactor) phone(t, d string, sh shape) (string, bool) {
-	if sh.plus || strings.HasPrefix(d, "00") {
+// grouping typical of the configured regions. The common cases build the
+// number from the digits already scanned and only ask libphonenumber
+// whether it is valid (its string parser is the slow part).
+func (r *Redactor) phone(t string, d []byte, sh *shape) (string, bool) {
+	if sh.plus || len(d) > 1 && d[0] == '0' && d[1] == '0' {
 		if sh.nd < 8 {
 			return "", false
 		}
+		intl := string(sh.digits[:sh.nd])
+		if !sh.plus {
+			intl = intl[2:]
+		}
+		if norm, ok, decided := validIntl(intl); decided {
+			return norm, ok
+		}
 		num := t
 		if !sh.plus {
-			num = "+" + d[2:]
+			num = "+" + intl
 		}
 		return parsePhone(num, "ZZ")
 	}
@@ -505,8 +522,8 @@ func (r *Redactor) phone(t, d string, sh shape) (string, bool) {
 		// North American plan: 3-3-4, (3) 3-4, 1-3-3-4 or contiguous.
 		ok := sh.ng == 1 || sh.groupsAre(3, 3, 4) || sh.groupsAre(1, 3, 3, 4) || sh.groupsAre(3, 7) || sh.groupsAre(1, 3, 7)
 		if ok && r.nanp {
-			if norm, ok := parsePhone(t, r.nanpRegion); ok {
-				return norm, true
+			if validNational(1, d[len(d)-10:], r.nanpRegion) {
+				return "+1" + string(d[len(d)-10:]), true
 			}
 		}
 	}
@@ -518,6 +535,50 @@ func (r *Redactor) phone(t, d string, sh shape) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// validIntl validates digits that follow a + as country code and national
+// number. decided is false when the national number starts with 0 (a
+// trunk prefix or an Italian leading zero), which parsePhone handles.
+func validIntl(digits string) (norm string, ok, decided bool) {
+	for n := 1; n <= 3 && n < len(digits); n++ {
+		cc := 0
+		for _, c := range digits[:n] {
+			cc = cc*10 + int(c-'0')
+		}
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == phonenumbers.UNKNOWN_REGION {
+			continue
+		}
+		national := digits[n:]
+		if national[0] == '0' {
+			return "", false, false
+		}
+		if len(national) > 14 {
+			return "", false, true
+		}
+		if cc == 1 {
+			region = ""
+		}
+		return "+" + digits, validNational(cc, []byte(national), region), true
+	}
+	return "", false, true
+}
+
+// validNational reports whether national is a valid number for the
+// country code, checking region first when given (cheaper than letting
+// libphonenumber try every region sharing the code).
+func validNational(cc int, national []byte, region string) bool {
+	var nn uint64
+	for i := 0; i < len(national); i++ {
+		nn = nn*10 + uint64(national[i]-'0')
+	}
+	cc32 := int32(cc)
+	pn := phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}
+	if region != "" && phonenumbers.IsValidNumberForRegion(&pn, region) {
+		return true
+	}
+	return phonenumbers.IsValidNumber(&pn)
 }
 
 func parsePhone(t, region string) (string, bool) {
