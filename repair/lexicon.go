@@ -212,6 +212,8 @@ var concepts = map[string]string{
 	"cadastro": "created", "frst": "first", "resp": "owner", "party": "account", "expect": "expected",
 	"sold": "", "vendedora": "owner", "atualizacao": "updated", "ultima": "last", "ultimo": "last",
 	"haupt": "main", "geburt": "birth", "geburts": "birth", "naissance": "birth", "nacimiento": "birth",
+	"bearbeiter": "owner", "sachbearbeiter": "owner", "cli": "account", "clt": "account", "reste": "remaining",
+	"restant": "remaining", "reglement": "paid", "paiement": "payment", "mt": "amount",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -284,6 +286,7 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"close", "probability"}:    "probability",
 	{"owner", "employees"}:      "owner",
 	{"main", "number"}:          "phone",
 	{"mobile", "number"}:        "mobile",

@@ -441,6 +441,10 @@ func (m *Matcher) forEntity(ni nameInfo, entity string) nameInfo {
 		return out, n
 	}
 	ni.words, ni.removed = drop(ni.words)
+	// "Deal Value" on a deal: the value is what is left.
+	if len(ni.words) == 0 && ni.value && !ni.idref && !ni.temporal {
+		ni.words = []string{"value"}
+	}
 	if ni.leaf != nil {
 		ni.leaf, _ = drop(ni.leaf)
 	}
@@ -594,7 +598,7 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 			// like a phone, and the named main phone wins the assignment.
 			share = 0.97 * fs.p.phone
 		}
-		if share >= 0.9 && 0.6*share > sc && !ni.second && !hasWord(ni.words, "fax") && !hasWord(ni.words, "mobile") {
+		if share >= 0.9 && 0.6*share > sc && vf >= 0.5 && !ni.second && !hasWord(ni.words, "fax") && !hasWord(ni.words, "mobile") {
 			sc = 0.6 * share
 			vs.what = "values alone: " + vs.what
 		}

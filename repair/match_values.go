@@ -47,7 +47,7 @@ func profileValues(f drift.Field) valueProfile {
 		if isEmail {
 			p.email++
 		}
-		num, numErr := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
+		num, numErr := strconv.ParseFloat(strings.TrimSuffix(strings.ReplaceAll(v, ",", ""), "%"), 64)
 		isNum := numErr == nil
 		if isNum {
 			p.numeric++
@@ -67,7 +67,7 @@ func profileValues(f drift.Field) valueProfile {
 		case "true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "ja", "nein", "oui", "non", "si":
 			p.boolean++
 		}
-		if !isEmail && looksPhone(v) {
+		if !isEmail && looksPhone(v) && !isTemporal(v) {
 			p.phone++
 		}
 		if !isEmail {
@@ -131,7 +131,7 @@ func profileValues(f drift.Field) valueProfile {
 			p.date = max(p.date, pats[drift.PatternDate])
 			p.timestamp = max(p.timestamp, pats[drift.PatternTimestamp])
 			p.epoch = max(p.epoch, pats[drift.PatternEpoch])
-			if p.email == 0 {
+			if p.email == 0 && p.date+p.timestamp+p.epoch < 0.5 {
 				p.phone = max(p.phone, pats[drift.PatternPhone])
 			}
 			if pats[drift.PatternMoney] > 0 && st.Min != nil && st.Max != nil && !p.hasNum {
@@ -326,6 +326,11 @@ func looksTemporal(v string) (date, ts bool) {
 	return false, false
 }
 
+func isTemporal(v string) bool {
+	d, ts := looksTemporal(v)
+	return d || ts
+}
+
 // looksClock reports an h:mm or h:mm:ss value.
 func looksClock(v string) bool {
 	parts := strings.Split(v, ":")
@@ -468,7 +473,7 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 			// A person's name stands in for a user key in many exports; a
 			// company's name for a record key much less often.
 			if target.Name == "owner_id" {
-				f = min(f, 0.68)
+				f = 0.68
 			} else {
 				f = min(f, 0.45)
 			}

@@ -19,6 +19,7 @@ type nameInfo struct {
 	second   bool     // names a secondary variant (home, other, alt)
 	removed  int      // context words dropped for the chosen entity
 	nested   bool     // a path under a named parent ("Owner.id", "entity.internalId")
+	value    bool     // "value" was dropped as a filler next to other words
 }
 
 // splitName splits a raw field name into lower-case, accent-folded word
@@ -379,6 +380,9 @@ func (lx *lexer) finish(ws []string, entity string, ni *nameInfo) ([]string, int
 		}
 		if w == "value" || w == "label" {
 			soft = append(soft, w)
+			if w == "value" {
+				ni.value = true
+			}
 			continue
 		}
 		isCtx := false
