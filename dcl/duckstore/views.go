@@ -53,7 +53,7 @@ SELECT CASE WHEN b._nd IS NOT NULL THEN 'domain:' || b._nd
             WHEN b._nn IS NOT NULL THEN 'name'
             ELSE 'none' END AS match_rule,
        b.* EXCLUDE (_nd, _nn)
-FROM base b LEFT JOIN name_domain nd ON b._nd IS NULL AND b._nn = nd._nn`, normName("name"), tbl)
+FROM base b LEFT JOIN name_domain nd ON b._nn = nd._nn`, normName("name"), tbl)
 	case (t.Entity == "contact" || t.Entity == "lead") && has("email"):
 		members = fmt.Sprintf(`SELECT CASE WHEN nullif(lower(trim(email)), '') IS NOT NULL THEN 'email:' || lower(trim(email)) ELSE 'record:' || _key END AS cluster_id,
        CASE WHEN nullif(lower(trim(email)), '') IS NOT NULL THEN 'email' ELSE 'none' END AS match_rule,
