@@ -153,7 +153,7 @@ var concepts = map[string]string{
 	"hs": "", "hubspot": "", "c": "", "x": "", "cf": "", "udf": "", "custom": "", "properties": "", "property": "",
 	"props": "", "fields": "", "field": "", "attributes": "", "attribute": "", "attrs": "", "metadata": "", "meta": "",
 	"info": "", "details_": "", "object": "", "internal": "", "api": "", "crm": "", "sys": "", "the": "", "of": "",
-	"for": "", "to": "", "a": "", "an": "", "de": "", "du": "", "des": "", "la": "", "d": "", "l": "", "el": "",
+	"for": "", "to": "", "a": "", "an": "", "de": "", "du": "", "des": "", "la": "", "d": "", "el": "",
 	"del": "", "da": "", "do": "", "der": "", "die": "", "das": "", "van": "", "het": "", "et": "", "y": "", "e": "",
 	"und": "", "and": "", "csv": "", "export": "", "import": "", "tbl": "", "table": "", "view": "", "dim": "",
 	"fact": "", "raw": "", "src_": "", "record": "", "rec_": "", "s": "", "v": "", "v2": "",
@@ -214,6 +214,7 @@ var concepts = map[string]string{
 	"haupt": "main", "geburt": "birth", "geburts": "birth", "naissance": "birth", "nacimiento": "birth",
 	"bearbeiter": "owner", "sachbearbeiter": "owner", "cli": "account", "clt": "account", "reste": "remaining",
 	"restant": "remaining", "reglement": "paid", "paiement": "payment", "mt": "amount",
+	"kd": "account", "ma": "employees", "assgn": "owner", "asgn": "owner", "entry": "created", "l": "l", "f": "f",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -286,6 +287,8 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"f", "name"}:               "first_name",
+	{"l", "name"}:               "last_name",
 	{"close", "probability"}:    "probability",
 	{"owner", "employees"}:      "owner",
 	{"main", "number"}:          "phone",
@@ -355,7 +358,7 @@ var foreignObjects = map[string]bool{
 	"shipments": true, "vendor": true, "vendors": true, "supplier": true, "suppliers": true, "lieferant": true,
 	"lieferanten": true, "fournisseur": true, "fournisseurs": true, "proveedor": true, "proveedores": true,
 	"employee": true, "employees": true, "member": true, "members": true, "relation": true, "relations": true,
-	"history": true, "histories": true, "audit": true, "snapshot": true, "snapshots": true,
+	"estimate": true, "estimates": true, "history": true, "histories": true, "audit": true, "snapshot": true, "snapshots": true,
 	"article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
 }
 

@@ -445,6 +445,11 @@ func (m *Matcher) forEntity(ni nameInfo, entity string) nameInfo {
 	if len(ni.words) == 0 && ni.value && !ni.idref && !ni.temporal {
 		ni.words = []string{"value"}
 	}
+	// A field named just the entity ("Company" on companies, "Firma",
+	// "Deal") holds the record's name.
+	if len(ni.words) == 0 && ni.removed > 0 && !ni.idref && !ni.temporal && !ni.boolean && !ni.value {
+		ni.words = []string{"name"}
+	}
 	if ni.leaf != nil {
 		ni.leaf, _ = drop(ni.leaf)
 	}
