@@ -1,7 +1,22 @@
 // Package streamtest is the conformance suite of the
 // [github.com/autonomos/autonomos/aam/stream] drivers. Every driver's tests
 // run [RunConformanceTests]; a user's own driver can run it too, to prove
-// that it delivers like the built-in ones.
+// that it delivers like the built-in ones:
+//
+//	func TestConformance(t *testing.T) {
+//		streamtest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (streamtest.Harness, error) {
+//			return myHarness{backend: newBackend(t)}, nil
+//		})
+//	}
+//
+// The suite checks order per tenant, tenant isolation, groups and
+// consumers sharing work, at-least-once delivery after a handler error,
+// redelivery of what a dead consumer held, dead letters after too many
+// deliveries (and after consumers kept dying), their listing, replay and
+// deletion, refusal of bodies that are not the tenant's events, a
+// consumer killed in the middle of a batch, and close and context
+// semantics. Its tests run in parallel on fresh random tenants and wait
+// for redeliveries of a 150ms idle time, so a run takes a few seconds.
 package streamtest
 
 import (
