@@ -126,6 +126,10 @@ var allowedNodes = map[string]bool{
 	"ORDER_MODIFIER": true, "LIMIT_MODIFIER": true, "LIMIT_PERCENT_MODIFIER": true, "DISTINCT_MODIFIER": true,
 }
 
+// safeTableFuncs are the table functions a query may use: they generate
+// rows from their arguments and reach nothing else.
+var safeTableFuncs = map[string]bool{"range": true, "generate_series": true, "unnest": true}
+
 // forbiddenFuncs are scalar functions refused even though external access
 // is off: they reveal settings or the catalog beyond the tenant.
 var forbiddenFuncs = []string{"current_setting", "duckdb_", "pragma_", "getenv", "read_", "glob", "query", "sql_auto_complete", "json_serialize", "json_deserialize", "current_database", "current_schemas", "has_", "pg_", "col_description", "obj_description", "shobj_description", "format_pg_type", "format_type"}
@@ -210,6 +214,11 @@ func (c *checker) node(x map[string]any) error {
 		name := ""
 		if f, ok := x["function"].(map[string]any); ok {
 			name, _ = f["function_name"].(string)
+			sch, _ := f["schema"].(string)
+			cat, _ := f["catalog"].(string)
+			if safeTableFuncs[strings.ToLower(name)] && (sch == "" || sch == "main") && (cat == "" || cat == "system") {
+				return nil
+			}
 		}
 		return &dcl.QueryRefusedError{Reason: dcl.RefusedTableFunction, Detail: name}
 	case "BASE_TABLE":

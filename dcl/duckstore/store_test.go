@@ -1,0 +1,129 @@
+package duckstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/dcl"
+	"github.com/autonomos/autonomos/dcl/duckstore"
+	"github.com/autonomos/autonomos/dcl/warehousetest"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+var (
+	tenantA = tenancy.MustParse("0a6f7c1e-3b2d-4c5e-9f80-112233445566")
+	tenantB = tenancy.MustParse("7d1e2f3a-4b5c-4d6e-8f90-aabbccddeeff")
+)
+
+func newWarehouse(t *testing.T, cfg *dcl.Config) (*dcl.Warehouse, *duckstore.Store) {
+	t.Helper()
+	s := newStore(t)
+	w, err := dcl.New(s, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	return w, s
+}
+
+func TestSchemaNameFromTenantOnly(t *testing.T) {
+	if got, want := duckstore.SchemaName(tenantA), "t_0a6f7c1e3b2d4c5e9f80112233445566"; got != want {
+		t.Errorf("SchemaName = %q, want %q", got, want)
+	}
+}
+
+func TestConfigurationLockedAndNoExternalAccess(t *testing.T) {
+	_, s := newWarehouse(t, nil)
+	ctx := context.Background()
+	for _, st := range []string{
+		"SET enable_external_access = true",
+		"SET lock_configuration = false",
+		"SET autoload_known_extensions = true",
+	} {
+		if _, err := s.DB().ExecContext(ctx, st); err == nil {
+			t.Errorf("%s: accepted on the locked database", st)
+		}
+	}
+	if _, err := s.DB().ExecContext(ctx, "SELECT * FROM read_csv('/etc/hostname')"); err == nil {
+		t.Error("read_csv reached the file system")
+	}
+	if _, err := s.DB().ExecContext(ctx, "INSTALL httpfs"); err == nil {
+		t.Error("INSTALL accepted")
+	}
+}
+
+func TestQueryRefusesOtherTenantsSchema(t *testing.T) {
+	w, _ := newWarehouse(t, nil)
+	ctx := context.Background()
+	e := warehousetest.Event(tenantB, "account", "csv", "1", 1, map[string]any{"id": "1", "name": "B's secret"})
+	if err := w.Write(ctx, tenantB, []canonical.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.EnsureTenant(ctx, tenantA); err != nil {
+		t.Fatal(err)
+	}
+	other := duckstore.SchemaName(tenantB)
+	for _, q := range []string{
+		"SELECT * FROM " + other + ".account",
+		"SELECT * FROM memory." + other + ".account",
+		"SELECT * FROM account WHERE name IN (SELECT name FROM " + other + ".account)",
+		"WITH x AS (SELECT * FROM " + other + ".account_unified) SELECT * FROM x",
+		"SELECT * FROM account UNION ALL SELECT * FROM \"" + other + "\".account",
+		"SELECT * FROM main.account",
+		"SELECT * FROM temp.account",
+	} {
+		_, err := w.Query(ctx, tenantA, q)
+		var refused *dcl.QueryRefusedError
+		if !errors.As(err, &refused) || refused.Reason != dcl.RefusedForeignSchema {
+			t.Errorf("Query(%q) = %v, want a foreign schema refusal", q, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("error leaks data: %v", err)
+		}
+	}
+	// its own schema, named explicitly, is fine
+	own := duckstore.SchemaName(tenantA)
+	if _, err := w.Query(ctx, tenantA, "SELECT count(*) FROM "+own+".account"); err != nil {
+		t.Errorf("own schema: %v", err)
+	}
+}
+
+func TestQueryRefusalReasons(t *testing.T) {
+	w, _ := newWarehouse(t, nil)
+	for q, reason := range map[string]string{
+		"DELETE FROM account":                      dcl.RefusedNotSelect,
+		"SELECT 1; SELECT 2":                       dcl.RefusedMultiple,
+		"SELECT * FROM read_parquet('x.parquet')":  dcl.RefusedTableFunction,
+		"SELECT * FROM 'x.csv'":                    dcl.RefusedNotATable,
+		"SELECT * FROM information_schema.columns": dcl.RefusedForeignSchema,
+		"SELECT current_setting('threads')":        dcl.RefusedForbiddenFunc,
+		"SELECT * FROM duckdb_settings()":          dcl.RefusedTableFunction,
+		"SHOW TABLES":                              dcl.RefusedUnsupported,
+		"SELECT FROM WHERE":                        dcl.RefusedSyntax,
+		"":                                         dcl.RefusedEmpty,
+		"SELECT * FROM account " + strings.Repeat(" ", 70000): dcl.RefusedTooLong,
+	} {
+		_, err := w.Query(context.Background(), tenantA, q)
+		var refused *dcl.QueryRefusedError
+		if !errors.As(err, &refused) || refused.Reason != reason {
+			t.Errorf("Query(%.60q) = %v, want reason %q", q, err, reason)
+		}
+	}
+}
+
+func TestQueryTimeout(t *testing.T) {
+	w, _ := newWarehouse(t, &dcl.Config{QueryTimeout: 50 * time.Millisecond})
+	start := time.Now()
+	_, err := w.Query(context.Background(), tenantA,
+		"SELECT count(*) FROM range(100000000000) a, range(1000) b WHERE a.range % 7 = b.range")
+	if !errors.Is(err, dcl.ErrQueryTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrQueryTimeout wrapping DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("query ran %s after its 50ms timeout", d)
+	}
+}
