@@ -215,6 +215,8 @@ var concepts = map[string]string{
 	"bearbeiter": "owner", "sachbearbeiter": "owner", "cli": "account", "clt": "account", "reste": "remaining",
 	"restant": "remaining", "reglement": "paid", "paiement": "payment", "mt": "amount",
 	"kd": "account", "ma": "employees", "assgn": "owner", "asgn": "owner", "entry": "created", "l": "l", "f": "f",
+	"crdat": "created date", "chdat": "updated date", "titulo": "title", "titre": "title", "titel": "title",
+	"funil": "", "funnel": "",
 }
 
 // phrases rewrite two concept words that together mean a third.

@@ -265,19 +265,23 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	for ei := range m.entities {
 		e := &m.entities[ei]
 		rows := make([][]pair, len(fs))
-		fit := 0.0
+		// Fit: how well the fields cover the entity's telling targets,
+		// each target counted once (its best field).
+		bestT := make([]float64, len(e.targets))
 		for fi := range fs {
 			ni := m.forEntity(fs[fi].ni, e.name)
 			row := make([]pair, len(e.targets))
-			best := 0.0
 			for ti := range e.targets {
 				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
 				if !e.targets[ti].generic && row[ti].score >= 0.6 {
-					best = max(best, min(1, row[ti].score)*e.targets[ti].weight)
+					bestT[ti] = max(bestT[ti], min(1, row[ti].score)*e.targets[ti].weight)
 				}
 			}
-			fit += best
 			rows[fi] = row
+		}
+		fit := 0.0
+		for _, b := range bestT {
+			fit += b
 		}
 		prior := objWords[e.name]
 		// A lead is a person in a particular state: without the object
@@ -488,6 +492,17 @@ func dice(a, b []string) float64 {
 	return 2 * common / total
 }
 
+// allGeneric reports a leaf such as "name" or "value" that says nothing
+// without its path ("entityStatus.name").
+func allGeneric(ws []string) bool {
+	for _, w := range ws {
+		if wordWeight(w) == 1 {
+			return false
+		}
+	}
+	return true
+}
+
 func wordWeight(w string) float64 {
 	switch w {
 	case "name", "number", "code", "type", "status", "value", "label":
@@ -503,7 +518,7 @@ func nameScore(ni nameInfo, t *targetInfo) (float64, []string) {
 		if s := a.weight * dice(ni.words, a.words); s > best {
 			best, bestA = s, a.words
 		}
-		if ni.leaf != nil {
+		if ni.leaf != nil && !allGeneric(ni.leaf) {
 			if s := 0.95 * a.weight * dice(ni.leaf, a.words); s > best {
 				best, bestA = s, a.words
 			}

@@ -221,7 +221,8 @@ func looksPhone(v string) bool {
 	}
 	// A bare run of digits is a phone only when it is long enough not to be
 	// an id or an amount.
-	return sep || digits >= 10 && v[0] == '0'
+	// Zero-padded keys ("0000100234") are not phones.
+	return sep || digits >= 10 && v[0] == '0' && v[1] != '0'
 }
 
 func looksURL(lv string) (bool, bool) {
