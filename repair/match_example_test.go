@@ -48,7 +48,7 @@ func ExampleMatcher_Match() {
 	// properties.closedate                     -> opportunity.close_date   0.99
 	// associations.companies                   -> opportunity.account_id   0.99
 	// properties.hubspot_owner_id              -> opportunity.owner_id     0.99
-	// properties.pipeline                      -> (none)                   0.85
+	// properties.pipeline                      -> (none)                   0.82
 }
 
 // A tenant's approval teaches the matcher a word it did not know, for that
