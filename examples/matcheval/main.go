@@ -481,6 +481,49 @@ func printTable(w io.Writer, results []*result) {
 		fmt.Fprintf(w, "drift: %d cases, %d repairs: auto-apply precision %.3f (%d of %d), recall of all repairs %.3f\n",
 			s.DriftCases, s.DriftRepairs, s.autoPrecision(), s.DriftAutoRight, s.DriftAuto, s.driftRecall())
 	}
+	if s.MatchCases > 0 {
+		printReliability(w, results)
+	}
+}
+
+// printReliability prints, per confidence band, how many match decisions
+// fell in it and how many of them were right: a calibrated matcher's
+// share right is close to the band's mean confidence.
+func printReliability(w io.Writer, results []*result) {
+	bands := []float64{0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0000001}
+	n := make([]int, len(bands)-1)
+	right := make([]int, len(bands)-1)
+	sum := make([]float64, len(bands)-1)
+	for _, r := range results {
+		if r.c.Kind != "match" {
+			continue
+		}
+		for name, p := range r.predictions {
+			want, labelled := r.c.Expected[name]
+			if !labelled {
+				continue
+			}
+			for b := 0; b+1 < len(bands); b++ {
+				if p.Confidence >= bands[b] && p.Confidence < bands[b+1] {
+					n[b]++
+					sum[b] += p.Confidence
+					if deref(want) == deref(p.Target) {
+						right[b]++
+					}
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w, "\nreliability of match confidences:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BAND\tDECISIONS\tMEAN CONFIDENCE\tSHARE RIGHT")
+	for b := range n {
+		if n[b] == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "[%.2f, %.2f)\t%d\t%.3f\t%.3f\n", bands[b], min(1, bands[b+1]), n[b], sum[b]/float64(n[b]), float64(right[b])/float64(n[b]))
+	}
+	tw.Flush()
 }
 
 func mark(ok bool) string {

@@ -191,7 +191,8 @@ func TestTable(t *testing.T) {
 	if code := run(context.Background(), []string{"-cases", dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !strings.Contains(out.String(), "match: 8 cases") || !strings.Contains(out.String(), "accuracy") {
+	if !strings.Contains(out.String(), "match: 8 cases") || !strings.Contains(out.String(), "accuracy") ||
+		!strings.Contains(out.String(), "reliability of match confidences") {
 		t.Errorf("table lacks the scores:\n%s", out.String())
 	}
 }
