@@ -84,8 +84,16 @@ func New(cfg *Config) (*Redactor, error) {
 // overlapping. Where candidates overlap, the longest wins, then the
 // earlier type in [Types] (so a card number is never also a phone).
 func (r *Redactor) Find(text string) []Span {
-	// Each scanner yields spans sorted by start; they are merged, not
-	// sorted.
+	spans, _ := r.find(text)
+	return spans
+}
+
+// find is Find, also reporting whether an overlapping candidate was
+// dropped (then the masked text must be scanned again: what is left of
+// the loser may be a value of its own).
+//
+// Each scanner yields spans sorted by start; they are merged, not sorted.
+func (r *Redactor) find(text string) ([]Span, bool) {
 	var emails, ipv6 []Span
 	if r.want[Email] {
 		emails = findEmails(text, nil)
@@ -94,9 +102,6 @@ func (r *Redactor) Find(text string) []Span {
 		ipv6 = findIPv6(text, nil)
 	}
 	nums := r.findNumeric(text, make([]Span, 0, 8+len(text)/512))
-	if len(emails) == 0 && len(ipv6) == 0 {
-		return resolve(nums)
-	}
 	return resolve(merge(merge(nums, emails), ipv6))
 }
 
@@ -128,11 +133,12 @@ func merge(a, b []Span) []Span {
 }
 
 // resolve drops the weaker of each overlapping pair of spans sorted by
-// spanOrder.
-func resolve(spans []Span) []Span {
+// spanOrder and reports whether it dropped any.
+func resolve(spans []Span) ([]Span, bool) {
 	if len(spans) < 2 {
-		return spans
+		return spans, false
 	}
+	dropped := false
 	if !slices.IsSortedFunc(spans, spanOrder) {
 		slices.SortFunc(spans, spanOrder)
 	}
@@ -141,6 +147,7 @@ func resolve(spans []Span) []Span {
 		keep := true
 		for len(out) > 0 && out[len(out)-1].End > s.Start {
 			top := out[len(out)-1]
+			dropped = true
 			if better(s, top) {
 				out = out[:len(out)-1]
 				continue
@@ -152,7 +159,7 @@ func resolve(spans []Span) []Span {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, dropped
 }
 
 func better(a, b Span) bool {
@@ -225,13 +232,27 @@ type valueKey struct {
 }
 
 func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
-	spans := rd.r.Find(text)
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	rd.reserve(text)
-	if len(spans) == 0 {
-		return text, 0
+	total := 0
+	for round := 0; ; round++ {
+		spans, dropped := rd.r.find(text)
+		if len(spans) == 0 {
+			return text, total
+		}
+		text = rd.replace(text, spans, counts)
+		total += len(spans)
+		// Values never contain '[' or ']', so a value found in masked
+		// text never straddles a placeholder and Restore stays one pass.
+		if !dropped || round == 3 {
+			return text, total
+		}
 	}
+}
+
+// replace writes text with spans replaced by placeholders. Callers hold mu.
+func (rd *Redaction) replace(text string, spans []Span, counts map[Type]int) string {
 	if rd.byKey == nil {
 		rd.byKey = map[valueKey]string{}
 		rd.orig = map[string]string{}
@@ -255,7 +276,7 @@ func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 		last = s.End
 	}
 	b.WriteString(text[last:])
-	return b.String(), len(spans)
+	return b.String()
 }
 
 // issue returns the next free placeholder for t. Callers hold mu.

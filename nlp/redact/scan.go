@@ -170,7 +170,9 @@ func findIPv6(s string, out []Span) []Span {
 		if r-1 > l && s[r-1] == ':' && s[r-2] != ':' {
 			r--
 		}
-		if (l > 0 && (isWord(s[l-1]) || s[l-1] == '.' || s[l-1] == ':')) || (r < len(s) && (isWord(s[r]) || s[r] == ':')) {
+		// A placeholder's brackets are no boundary: "]::0" is what is left
+		// of "0.0.0.0::0" once the IPv4 is masked.
+		if (l > 0 && (isWord(s[l-1]) || s[l-1] == '.' || s[l-1] == ':' || s[l-1] == ']')) || (r < len(s) && (isWord(s[r]) || s[r] == ':' || s[r] == '@' || s[r] == '[')) {
 			i = max(i, r)
 			continue
 		}
@@ -315,30 +317,35 @@ func runEnd(s string, i int) int {
 // splitRun retries a run that is not one entity as whitespace-separated
 // tokens: the longest window of up to 8 tokens that classifies wins.
 func (r *Redactor) splitRun(s string, a, b int, out []Span) []Span {
-	var starts, ends [64]int
-	nt := 0
-	for p := a; p < b && nt < len(starts); {
+	var sbuf, ebuf [32]int
+	starts, ends := sbuf[:0], ebuf[:0]
+	for p := a; p < b; {
 		q := p
 		for q < b && s[q] != ' ' {
 			q++
 		}
-		starts[nt], ends[nt] = p, q
-		nt++
+		starts, ends = append(starts, p), append(ends, q)
 		p = q + 1
 	}
+	nt := len(starts)
+	// A card may not start right after digits that are left in the text
+	// ("AT49 8122 5117 9225 3987": 12 trailing digits pass Luhn one time
+	// in ten); after a detected value, the text restarts as after a word.
+	fresh := true
 	for t := 0; t < nt; {
 		found := false
 		for u := min(nt-1, t+7); u >= t; u-- {
 			if u == t && ends[t]-starts[t] < 3 {
 				break
 			}
-			if sp, ok := r.classify(s, starts[t], ends[u]); ok && (sp.Type != Card || t == 0) {
+			if sp, ok := r.classify(s, starts[t], ends[u]); ok && (sp.Type != Card || fresh) {
 				out = append(out, sp)
 				t = u + 1
 				found = true
 				break
 			}
 		}
+		fresh = found
 		if !found {
 			t++
 		}
@@ -598,10 +605,13 @@ var (
 )
 
 // contextBefore reports whether one of words occurs (case-insensitively)
-// in the 32 bytes before a.
+// in the 32 bytes before a, after any placeholder.
 func contextBefore(s string, a int, words []string) bool {
 	var buf [32]byte
 	lo := max(0, a-len(buf))
+	if k := strings.LastIndexByte(s[lo:a], ']'); k >= 0 {
+		lo += k + 1 // a placeholder ("[PHONE_1]") is no context
+	}
 	w := buf[:a-lo]
 	for i := range w {
 		c := s[lo+i]
