@@ -217,6 +217,7 @@ var concepts = map[string]string{
 	"kd": "account", "ma": "employees", "assgn": "owner", "asgn": "owner", "entry": "created", "l": "l", "f": "f",
 	"crdat": "created date", "chdat": "updated date", "titulo": "title", "titre": "title", "titel": "title",
 	"funil": "", "funnel": "",
+	"cod": "code", "line": "line",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -289,6 +290,9 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"annual", "sales"}:         "revenue",
+	{"main", "line"}:            "phone",
+	{"raz", "soc"}:              "legal name",
 	{"f", "name"}:               "first_name",
 	{"l", "name"}:               "last_name",
 	{"close", "probability"}:    "probability",
@@ -432,7 +436,9 @@ var fieldAliases = map[string]string{
 var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
 	"invoice.amount":   "total|1; amount_due|0.6",
-	"lead.company":     "account|1",
+	// An invoice's "name" is its number (Salesforce custom objects, Odoo).
+	"invoice.number": "name|0.7",
+	"lead.company":   "account|1",
 	// A person's "parent customer" is the company it belongs to.
 	"contact.account_id": "parent|0.8",
 	// Elsewhere a "parent account" is the account a record belongs to.

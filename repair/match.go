@@ -273,7 +273,9 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 			row := make([]pair, len(e.targets))
 			for ti := range e.targets {
 				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
-				if !e.targets[ti].generic && row[ti].score >= 0.6 {
+				// Only strong name evidence speaks for the entity: weak
+				// fallback aliases ("created" for an invoice date) do not.
+				if !e.targets[ti].generic && row[ti].score >= 0.6 && row[ti].name >= 0.75 {
 					bestT[ti] = max(bestT[ti], min(1, row[ti].score)*e.targets[ti].weight)
 				}
 			}
@@ -492,6 +494,20 @@ func dice(a, b []string) float64 {
 	return 2 * common / total
 }
 
+// namesOtherEntity reports whether words name an entity other than the
+// chosen one (accounts excepted: most records belong to one).
+func namesOtherEntity(ws []string, entity string) bool {
+	for _, w := range ws {
+		switch w {
+		case "contact", "lead", "opportunity", "invoice":
+			if w != entity {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // allGeneric reports a leaf such as "name" or "value" that says nothing
 // without its path ("entityStatus.name").
 func allGeneric(ws []string) bool {
@@ -546,6 +562,11 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	case t.isRef && !ni.idref:
 		mk *= 0.85
 	case !t.isRef && ni.idref:
+		mk *= 0.8
+	}
+	// "Primary Contact Phone" on an account: the phone of another kind of
+	// record.
+	if !t.isRef && namesOtherEntity(ni.words, e.name) {
 		mk *= 0.8
 	}
 	// "Owner.id", "entity.internalId": the key of a parent record, not
