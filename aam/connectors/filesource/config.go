@@ -35,7 +35,8 @@ type Config struct {
 	// the first lines of each file (tab for .tsv files).
 	Delimiter string `json:"delimiter,omitempty"`
 	// LazyQuotes accepts a quote inside an unquoted cell as a literal
-	// character (5" screen) instead of a row error. Defaults to false.
+	// character (5" screen) instead of a row error. Defaults to false for
+	// CSV; TSV files always read such quotes as literal characters.
 	LazyQuotes bool `json:"lazy_quotes,omitempty"`
 	// BatchSize is the number of records (and row errors) per batch.
 	// Defaults to 1000.

@@ -207,6 +207,8 @@ func TestFormats(t *testing.T) {
 		{"blank lines skipped", "a.csv", "a,b\n\n1,2\n\r\n3,4", [][]string{{"1", "2"}, {"3", "4"}}, []string{"a", "b"}},
 		{"no final newline", "a.csv", "a,b\n1,2", [][]string{{"1", "2"}}, []string{"a", "b"}},
 		{"header names cleaned", "a.csv", " a ,,a\n1,2,3\n", [][]string{{"1", "2", "3"}}, []string{"a", "column_2", "a_2"}},
+		{"tsv bare quote", "a.tsv", "a\tb\n5\" screen\t\"q\"\n", [][]string{{`5" screen`, "q"}}, []string{"a", "b"}},
+		{"lazy quotes off in csv", "a.csv", "a,b\n1,2\n", [][]string{{"1", "2"}}, []string{"a", "b"}},
 		{"gzip", "a.csv.gz", "a;b\n1;2\n", [][]string{{"1", "2"}}, []string{"a", "b"}},
 	}
 	for _, tc := range cases {
@@ -425,6 +427,22 @@ func TestTruncatedFileReadAgain(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "shorter than the saved cursor") {
 		t.Errorf("no warning logged: %q", logs.String())
+	}
+}
+
+func TestGzipReplacedByShorter(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "z.csv.gz")
+	writeFile(t, p, []byte("id\n1\n2\n3\n4\n"))
+	var logs strings.Builder
+	s := newSource(t, dir, &filesource.Config{BatchSize: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	first := readAll(t, s, "z", "")
+	mid := first.cursors[0] // after rows 1-3, not done
+	writeFile(t, p, []byte("id\n7\n"))
+	r := readAll(t, s, "z", mid)
+	if len(r.rows) != 1 || r.rows[0][0] != "7" || !strings.Contains(logs.String(), "shorter") {
+		t.Fatalf("after replacement read %q (log %q), want the new file's row 7 and a warning", r.rows, logs.String())
 	}
 }
 

@@ -449,7 +449,7 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 	var header []string
 	if r.f.format != "jsonl" {
 		sc.comma = r.delimiter(sc)
-		sc.lazy = r.src.cfg.LazyQuotes
+		sc.lazy = r.src.cfg.LazyQuotes || r.f.format == "tsv"
 		var cuts []int
 		var out []byte
 		var rowErr error
@@ -487,7 +487,12 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				return fmt.Errorf("%w: offset %d is past the end of %q: %v", aam.ErrInvalidCursor, off, r.f.rel, err)
+				if sc.rerr != nil {
+					return fmt.Errorf("filesource: read %s: %w", r.f.rel, sc.rerr)
+				}
+				r.src.log.Warn("filesource: file is shorter than the saved cursor; reading it again from the start", "file", r.f.rel, "cursor_offset", off)
+				fh.Close()
+				return r.run(ctx, 0, 1, emit)
 			}
 			sc.line = line
 		}
