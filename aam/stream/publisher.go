@@ -108,7 +108,14 @@ func (p *Publisher) Publish(ctx context.Context, events ...canonical.Event) erro
 	}
 	// Batches go to the driver one after another, in order; while one is
 	// in flight the next is encoded, so the client's encoding overlaps the
-	// backend's work.
+	// backend's work. A call of up to a few MaxBatch events is cut into
+	// smaller batches (of at least minSplit events) so that it overlaps
+	// too: a few more round trips cost less than encoding while the
+	// backend waits.
+	size := p.cfg.MaxBatch
+	if len(events) < 4*size {
+		size = min(size, max(minSplit, (len(events)+3)/4))
+	}
 	bufs := [2]*pubBuf{p.pool.Get().(*pubBuf), nil}
 	defer func() {
 		for _, b := range bufs {
@@ -143,7 +150,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...canonical.Event) erro
 		return nil
 	}
 	for next, k := 0, 0; next < len(events); k ^= 1 {
-		n := min(p.cfg.MaxBatch, len(events)-next)
+		n := min(size, len(events)-next)
 		if bufs[k] == nil {
 			bufs[k] = p.pool.Get().(*pubBuf)
 		}
@@ -173,6 +180,9 @@ func (p *Publisher) Publish(ctx context.Context, events ...canonical.Event) erro
 	}
 	return wait()
 }
+
+// minSplit is the smallest batch Publish cuts a call into for overlap.
+const minSplit = 128
 
 func (p *Publisher) encode(buf *pubBuf, batch []canonical.Event, offset int) error {
 	buf.enc.reset()
