@@ -218,6 +218,7 @@ var concepts = map[string]string{
 	"crdat": "created date", "chdat": "updated date", "titulo": "title", "titre": "title", "titel": "title",
 	"funil": "", "funnel": "",
 	"cod": "code", "line": "line",
+	"affaire": "opportunity", "affaires": "opportunity", "intitule": "title", "libelle": "title",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -290,6 +291,7 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"chiffre", "opportunity"}:  "revenue",
 	{"annual", "sales"}:         "revenue",
 	{"main", "line"}:            "phone",
 	{"raz", "soc"}:              "legal name",

@@ -569,6 +569,10 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	if !t.isRef && namesOtherEntity(ni.words, e.name) {
 		mk *= 0.8
 	}
+	// The phone of an address loses to the record's own phone.
+	if ni.address && (t.field.Type == canonical.TypePhone || t.field.Type == canonical.TypeEmail) {
+		mk *= 0.95
+	}
 	// "Owner.id", "entity.internalId": the key of a parent record, not
 	// this record's own.
 	if t.field.Name == "id" && ni.nested {

@@ -20,6 +20,7 @@ type nameInfo struct {
 	removed  int      // context words dropped for the chosen entity
 	nested   bool     // a path under a named parent ("Owner.id", "entity.internalId")
 	value    bool     // "value" was dropped as a filler next to other words
+	address  bool     // a part of an address ("address1_telephone1")
 }
 
 // splitName splits a raw field name into lower-case, accent-folded word
@@ -372,6 +373,9 @@ func (lx *lexer) finish(ws []string, entity string, ni *nameInfo) ([]string, int
 			continue
 		case "qualifier":
 			soft = append(soft, w)
+			if w == "address" {
+				ni.address = true
+			}
 			continue
 		}
 		if secondaryWords[w] {
