@@ -46,14 +46,15 @@ var ibanLengths = map[string]int{
 	"VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }
 
-// matchIBAN matches an IBAN starting at s[i] (two upper-case letters and
-// two digits already seen): the country's length of letters and digits,
+// matchIBAN matches an IBAN starting at s[i] (two letters of either case
+// and two digits already seen): the country's length of letters and digits,
 // optionally printed in groups of four separated by single spaces, with
 // a mod-97 remainder of 1. It returns the end and the compact upper-case
 // form; for an IBAN-shaped text with a bad checksum it returns the end
 // and false, so the caller can skip it.
 func matchIBAN(s string, i int) (int, string, bool) {
-	want := ibanLengths[s[i:i+2]]
+	cc := [2]byte{s[i] &^ 0x20, s[i+1] &^ 0x20} // upper-case
+	want := ibanLengths[string(cc[:])]
 	if want == 0 {
 		return 0, "", false
 	}

@@ -3,6 +3,8 @@ package redact
 import (
 	"net/netip"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -67,8 +69,21 @@ func findEmails(s string, out []Span) []Span {
 		at := i + k
 		i = at + 1
 		l := at
-		for l > 0 && at-l <= 64 && class[s[l-1]]&cLocal != 0 {
-			l--
+		for l > 0 && at-l <= 64 {
+			if class[s[l-1]]&cLocal != 0 {
+				l--
+				continue
+			}
+			if s[l-1] < utf8.RuneSelf {
+				break
+			}
+			// Internationalized addresses (RFC 6531): letters and digits
+			// beyond ASCII, not punctuation such as curly quotes.
+			r, size := utf8.DecodeLastRuneInString(s[:l])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			l -= size
 		}
 		if at-l > 64 {
 			continue // local part too long (RFC 5321): not an address
@@ -80,10 +95,21 @@ func findEmails(s string, out []Span) []Span {
 			continue
 		}
 		e := at + 1
-		for e < len(s) && e-at <= 254 && class[s[e]]&cDomain != 0 {
-			e++
+		for e < len(s) && e-at <= 254 {
+			if class[s[e]]&cDomain != 0 {
+				e++
+				continue
+			}
+			if s[e] < utf8.RuneSelf {
+				break
+			}
+			r, size := utf8.DecodeRuneInString(s[e:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			e += size
 		}
-		if e < len(s) && (class[s[e]]&cDomain != 0 || s[e] == '@') {
+		if e < len(s) && e-at > 254 || e < len(s) && s[e] == '@' {
 			continue // domain too long, or a second '@'
 		}
 		for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
@@ -232,12 +258,14 @@ func (r *Redactor) findNumeric(s string, out []Span) []Span {
 	for i < n {
 		c := s[i]
 		k := class[c]
-		if k&(cDigit|cUpper) == 0 && c != '+' && c != '(' {
+		if k&(cDigit|cUpper|cLower) == 0 && c != '+' && c != '(' {
 			i++
 			continue
 		}
-		if k&cUpper != 0 {
-			if r.want[IBAN] && i+4 <= n && class[s[i+1]]&cUpper != 0 && isDigit(s[i+2]) && isDigit(s[i+3]) && (i == 0 || !isWord(s[i-1])) {
+		if k&(cUpper|cLower) != 0 {
+			// A word: try an IBAN at its start, then skip it (digits glued
+			// to letters are no candidates anyway).
+			if r.want[IBAN] && i+4 <= n && class[s[i+1]]&(cUpper|cLower) != 0 && isDigit(s[i+2]) && isDigit(s[i+3]) && (i == 0 || !isWord(s[i-1])) {
 				e, norm, ok := matchIBAN(s, i)
 				if ok {
 					out = append(out, Span{Type: IBAN, Start: i, End: e, norm: norm})
@@ -250,6 +278,9 @@ func (r *Redactor) findNumeric(s string, out []Span) []Span {
 				}
 			}
 			i++
+			for i < n && isWord(s[i]) {
+				i++
+			}
 			continue
 		}
 		if c == '+' || c == '(' {
@@ -573,19 +604,37 @@ func validIntl(digits string) (norm string, ok, decided bool) {
 }
 
 // validNational reports whether national is a valid number for the
-// country code, checking region first when given (cheaper than letting
-// libphonenumber try every region sharing the code).
+// country code: for region first when given, then for every region that
+// shares the code (what libphonenumber's IsValidNumber does).
 func validNational(cc int, national []byte, region string) bool {
-	var nn uint64
-	for i := 0; i < len(national); i++ {
-		nn = nn*10 + uint64(national[i]-'0')
+	nsn := string(national)
+	if region != "" {
+		if v := validatorFor(region); v != nil && v.valid(nsn) {
+			return true
+		}
 	}
-	cc32 := int32(cc)
-	pn := phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}
-	if region != "" && phonenumbers.IsValidNumberForRegion(&pn, region) {
-		return true
+	for _, reg := range phonenumbers.GetRegionCodesForCountryCode(cc) {
+		if reg == region {
+			continue
+		}
+		v := validatorFor(reg)
+		if v == nil {
+			// Non-geographic codes: ask the library.
+			var nn uint64
+			for i := 0; i < len(national); i++ {
+				nn = nn*10 + uint64(national[i]-'0')
+			}
+			cc32 := int32(cc)
+			if phonenumbers.IsValidNumber(&phonenumbers.PhoneNumber{CountryCode: &cc32, NationalNumber: &nn}) {
+				return true
+			}
+			continue
+		}
+		if v.valid(nsn) {
+			return true
+		}
 	}
-	return phonenumbers.IsValidNumber(&pn)
+	return false
 }
 
 func parsePhone(t, region string) (string, bool) {

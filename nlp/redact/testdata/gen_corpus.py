@@ -182,7 +182,61 @@ def render(tmpl):
         i = k + 1
     return text.decode(), spans
 
+
+# Hand-written cases: values marked as <<TYPE|value>>.
+HAND = [
+    "Reply to <<EMAIL|j.doe@sub.example.travel>>; do not reply to noreply@localhost or user@intranet.",
+    "<mailto:<<EMAIL|Sales.Team@Northwind.com>>> (see also @northwind_sales on X).",
+    "Emails: <<EMAIL|a.b-c_d@e-f.gh.io>>, <<EMAIL|x+tag@y.co>>.",
+    "Sender: \"Smith, Anna\" <<<EMAIL|anna.smith@acme.com>>>",
+    "Für Rückfragen: <<EMAIL|müller@acme.de>> oder „<<EMAIL|mueller@acme.de>>“ (ASCII).",
+    "Tel. <<PHONE|+49 (0)30 901820>> / Fax <<PHONE|+49 30 9018 2100>>",
+    "Mobile: <<PHONE|+1-646-555-3890>>; office <<PHONE|(415) 867-5309>> ext. 12.",
+    "Call <<PHONE|1-800-275-2273>> for support (toll free).",
+    "Numbers like 555-0100 and 867-5309 lack an area code.",
+    "Employee <<SSN|536-90-4399>> and spouse <<SSN|536 90 4400>> are on the policy.",
+    "SSN <<SSN|536904399>> (no dashes) was entered in the HR form.",
+    "Claim 536904399 is a claim number, not an SSN.",
+    "Pay with <<CARD|5555555555554444>> or <<CARD|378282246310005>>; 5555555555554445 fails.",
+    "Test cards <<CARD|4012 8888 8888 1881>> and <<CARD|6011-0009-9013-9424>> work in sandbox.",
+    "Amount 4111111111111111.00 USD was keyed into the amount field by mistake.",
+    "Beneficiary IBAN: <<IBAN|NL91ABNA0417164300>>, BIC ABNANL2A.",
+    "IBAN <<IBAN|fr1420041010050500013m02606>> was pasted in lower case; ours is <<IBAN|BE68 5390 0754 7034>>.",
+    "IBAN NL91ABNA0417164301 has a wrong checksum, XX91ABNA0417164300 has no country.",
+    "Connect to <<IPV4|172.16.254.1>>, then <<IPV4|8.8.8.8>>:53; not 300.1.2.3 or 1.2.3.4.5.",
+    "Loopback <<IPV6|::1>> and link-local <<IPV6|fe80::a00:27ff:fe4e:66a1>>%en0.",
+    "Mapped address <<IPV6|::ffff:10.0.0.1>> appeared in the proxy log at 10:42:17.",
+    "Build 2024.11.22.1 deployed; schema version 3.14.159 migrated.",
+    "Timestamps 2026-11-22T14:05:33.123Z and 20261122140533 are not numbers to mask.",
+    "Shipment 1234567890123 weighs 12.5 kg; pallet 00340123450000000017.",
+    "Phone-like 123-456-7890 and 000-000-0000 are placeholders in the form.",
+    "Call the desk at 212-867-5309x45 for the order ORD-212-867-5309.",
+    "Quarter revenue: $12,345,678.90; EUR 9.876.543,21; JPY 1,234,567.",
+    "The ratio 4:3:2 and the scripture reference 3:16 are not addresses.",
+    "See RFC 4122 section 4.4, page 12, line 3.",
+    "Card ending 4242, expiring 12/29, was updated by <<EMAIL|billing@stark.industries>>.",
+]
+
+def parse_hand(s):
+    text, spans, i = b'', [], 0
+    while True:
+        j = s.find('<<', i)
+        while j >= 0 and s[j+2:j+3] == '<':
+            j += 1
+        if j < 0:
+            text += s[i:].encode(); break
+        k = s.index('>>', j)
+        text += s[i:j].encode()
+        typ, val = s[j+2:k].split('|', 1)
+        spans.append({'type': typ, 'start': len(text), 'end': len(text) + len(val.encode())})
+        text += val.encode()
+        i = k + 2
+    return text.decode(), spans
+
 out = []
+for h in HAND:
+    t, sp = parse_hand(h)
+    out.append({'text': t, 'spans': sp, 'note': 'hand-written'})
 for _ in range(5):
     for t in TEMPLATES_POS:
         text, spans = render(t)
