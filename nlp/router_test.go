@@ -16,6 +16,64 @@ type routingCase struct {
 	Persona  Persona `json:"persona"`
 }
 
+func loadRouting(t *testing.T, path string) []routingCase {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var cases []routingCase
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var c routingCase
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			t.Fatalf("%s line %d: %v", path, len(cases)+1, err)
+		}
+		if _, err := ParsePersona(string(c.Persona)); err != nil {
+			t.Fatalf("%s line %d: %v", path, len(cases)+1, err)
+		}
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// TestRoutingHoldout scores questions written after the lexicon was
+// tuned and not used to tune it (first run recorded in the commit log).
+// Its bar is lower than the main set's: it measures generalization.
+func TestRoutingHoldout(t *testing.T) {
+	cases := loadRouting(t, "testdata/routing_holdout.jsonl")
+	r, err := NewRouter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	var confRight, confWrong float64
+	for _, c := range cases {
+		rt, err := r.Route(context.Background(), c.Question, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", c.Question, err)
+		}
+		if rt.Persona == c.Persona {
+			right++
+			confRight += rt.Confidence
+		} else {
+			confWrong += rt.Confidence
+			t.Logf("holdout miss: %q want %s got %s (conf %.2f, %s, terms %v)", c.Question, c.Persona, rt.Persona, rt.Confidence, rt.Source, rt.Terms)
+		}
+	}
+	acc := float64(right) / float64(len(cases))
+	msg := fmt.Sprintf("routing holdout accuracy %.3f (%d/%d)", acc, right, len(cases))
+	if right > 0 && right < len(cases) {
+		msg += fmt.Sprintf("; mean confidence right %.2f, wrong %.2f", confRight/float64(right), confWrong/float64(len(cases)-right))
+	}
+	t.Log(msg)
+	fmt.Println(msg)
+	if acc < 0.7 {
+		t.Errorf("holdout accuracy %.3f < 0.7", acc)
+	}
+}
+
 func TestRoutingAccuracy(t *testing.T) {
 	f, err := os.Open("testdata/routing.jsonl")
 	if err != nil {
