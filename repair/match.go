@@ -328,6 +328,11 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	feats := make([][3]float64, len(fs))
 	for fi := range fs {
 		res.Fields[fi], feats[fi] = m.decide(fi, fs, rows, assign, e)
+		// A match is right only if the object was read right: an object
+		// that could be a company or a person makes every match less sure.
+		if f := &res.Fields[fi]; f.Target != "" && res.EntityConfidence < 0.95 {
+			f.Confidence = round3(f.Confidence * (0.6 + 0.4*res.EntityConfidence))
+		}
 	}
 
 	if m.cfg.Advisor != nil {
