@@ -26,6 +26,10 @@
 // promptly, that stopping an iteration early is safe, that unknown
 // objects and foreign cursors are refused, that concurrent reads agree,
 // and that Close is idempotent and final.
+//
+// [Memory] is an in-memory connector that passes the suite: a test double
+// for code that drives connectors, whose records, row errors and
+// availability the test controls, and a reference for implementers.
 package connectortest
 
 import (
