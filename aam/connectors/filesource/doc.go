@@ -14,8 +14,8 @@
 // directory without its extensions ("crm/accounts.csv.gz" is object
 // "crm/accounts"); [Config.Objects] groups files by glob pattern
 // instead, so that daily exports form one object. An object's files are
-// read in the order of their paths. Hidden files and directories, and
-// files of other extensions, are ignored. Extensions: .csv and .txt
+// read in the order of their paths. Hidden files and directories,
+// symbolic links and files of other extensions are ignored. Extensions: .csv and .txt
 // (delimiter sniffed), .tsv and .tab, .jsonl and .ndjson, each with an
 // optional .gz; [Config.Format] forces one format.
 //
@@ -74,6 +74,13 @@
 // Discover infers each object's schema with drift's [drift.Inferrer]
 // from its first [Config.SampleRows] records, across its files; CSV
 // header columns without values are nullable strings.
+//
+// # Security
+//
+// Inside a directory, symbolic links are not followed, so a read stays
+// under it. The path itself is trusted: a server that lets tenants
+// configure connections must confine it to the tenant's own upload
+// directory before opening the connector.
 //
 // # Concurrency
 //

@@ -82,6 +82,11 @@ func fixture(t testing.TB) (string, map[string]int) {
 	writeFile(t, filepath.Join(dir, "events.jsonl"), []byte(jl.String()))
 	writeFile(t, filepath.Join(dir, "README.md"), []byte("not data"))
 	writeFile(t, filepath.Join(dir, ".hidden", "x.csv"), []byte("a\n1\n"))
+	outside := filepath.Join(t.TempDir(), "secret.csv")
+	writeFile(t, outside, []byte("a\n1\n"))
+	if err := os.Symlink(outside, filepath.Join(dir, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
 	return dir, map[string]int{"deals": 19, "people": 9, "events": 8}
 }
 
@@ -348,7 +353,7 @@ func TestDiscover(t *testing.T) {
 		}
 	}
 	if len(got) != 4 {
-		t.Errorf("objects %v, want 4 (hidden and non-data files skipped)", infos)
+		t.Errorf("objects %v, want 4 (hidden files, links and non-data files skipped)", infos)
 	}
 	typeOf := func(obj, field string) drift.FieldType {
 		f, ok := got[obj].Field(field)

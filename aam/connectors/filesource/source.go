@@ -106,7 +106,8 @@ func (s *Source) unavailable(err error) error {
 }
 
 // list returns the source's data files sorted by relative path. Hidden
-// files and directories (".name") are skipped.
+// files and directories (".name") and symbolic links are skipped, so
+// that a read never leaves the directory.
 func (s *Source) list(ctx context.Context) ([]file, error) {
 	st, err := os.Stat(s.root)
 	if err != nil {
@@ -138,7 +139,7 @@ func (s *Source) list(ctx context.Context) ([]file, error) {
 			}
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+		if d.IsDir() || !d.Type().IsRegular() { // symbolic links are not followed
 			return nil
 		}
 		f, gz, ok := formatOf(d.Name(), s.cfg.Format)
