@@ -14,7 +14,7 @@
 // [Connector.Discover] lists the source's objects with their drift
 // [github.com/autonomos/autonomos/drift.Schema] (inferred from a sample
 // where the source declares none), and [Connector.Read] yields an
-// object's records in [Batch]es, as a Go iterator:
+// object's records in batches ([Batch]), as a Go iterator:
 //
 //	c, err := aam.Open("file", json.RawMessage(`{"path": "/data/exports"}`))
 //	if err != nil { ... }          // aam.ErrUnknownKind, aam.ErrInvalidConfig
