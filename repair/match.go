@@ -84,6 +84,8 @@ type targetInfo struct {
 	isRef    bool
 	temporal bool
 	boolean  bool
+	words    map[string]bool // every word of every alias, for a quick reject
+	hasEmpty bool            // an alias of markers alone ("Id", "CreatedDate")
 }
 
 // NewMatcher returns a matcher over ont (canonical.V1() when nil). cfg may
@@ -132,6 +134,15 @@ func NewMatcher(ont *canonical.Ontology, cfg *MatcherConfig) (*Matcher, error) {
 			// A short description is a weaker alias ("web site").
 			if d := m.lx.read(f.Description, e.Name); len(d.words) > 0 && len(d.words) <= 2 {
 				ti.aliases = append(ti.aliases, alias{words: d.words, weight: 0.7})
+			}
+			ti.words = map[string]bool{}
+			for _, a := range ti.aliases {
+				if len(a.words) == 0 {
+					ti.hasEmpty = true
+				}
+				for _, w := range a.words {
+					ti.words[w] = true
+				}
 			}
 			ei.targets = append(ei.targets, ti)
 		}
@@ -401,6 +412,15 @@ func (m *Matcher) noEntity(s drift.Schema, fs []fieldState) (*MatchResult, [][3]
 	return res, feats, nil
 }
 
+func shares(ws []string, set map[string]bool) bool {
+	for _, w := range ws {
+		if set[w] {
+			return true
+		}
+	}
+	return false
+}
+
 func hasWord(ws []string, w string) bool {
 	for _, x := range ws {
 		if x == w {
@@ -549,7 +569,11 @@ func nameScore(ni nameInfo, t *targetInfo) (float64, []string) {
 }
 
 func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInfo) pair {
-	ns, al := nameScore(ni, t)
+	var ns float64
+	var al []string
+	if t.hasEmpty || shares(ni.words, t.words) || shares(ni.leaf, t.words) {
+		ns, al = nameScore(ni, t)
+	}
 	// An empty name (only markers left, "Id", "CreatedDate" on its own
 	// entity) must carry the marker the target needs.
 	if len(al) == 0 && ns > 0 {
