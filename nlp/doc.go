@@ -46,6 +46,8 @@
 //
 // # Testing
 //
-// testdata/routing.jsonl holds 80 labelled questions; TestRoutingAccuracy
-// prints accuracy and the confusion matrix.
+// testdata/routing.jsonl holds 80 labelled questions written with the
+// lexicon; TestRoutingAccuracy prints accuracy and the confusion matrix.
+// testdata/routing_holdout.jsonl holds 24 questions written afterwards and
+// not used for tuning; TestRoutingHoldout prints its accuracy.
 package nlp

@@ -124,3 +124,26 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("US default found a GB national number")
 	}
 }
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	rd := Redact("anna@acme.com called from 10.0.0.1")
+	done := make(chan string, 8)
+	for i := range 8 {
+		go func() {
+			out, _ := rd.RedactOutput(fmt.Sprintf("mail u%d@acme.com and [EMAIL_1]", i))
+			done <- rd.Restore(out)
+		}()
+	}
+	seen := map[string]bool{}
+	for range 8 {
+		s := <-done
+		if strings.Contains(s, "[EMAIL_") || !strings.Contains(s, "anna@acme.com") {
+			t.Errorf("restored %q", s)
+		}
+		seen[s] = true
+	}
+	if len(seen) != 8 || rd.Len() != 10 {
+		t.Errorf("%d distinct outputs, %d mapped values; want 8 and 10", len(seen), rd.Len())
+	}
+}
