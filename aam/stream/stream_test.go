@@ -363,33 +363,3 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func TestPublishSplitsForOverlap(t *testing.T) {
-	f := &fakePub{}
-	p, _ := NewPublisher(f, nil) // MaxBatch 1000
-	evs := events(tenancy.New(), 1000)
-	if err := p.Publish(context.Background(), evs...); err != nil {
-		t.Fatal(err)
-	}
-	var sizes []int
-	var all []string
-	for _, b := range f.batches {
-		sizes = append(sizes, len(b))
-		all = append(all, b...)
-	}
-	if fmt.Sprint(sizes) != "[250 250 250 250]" {
-		t.Errorf("batch sizes %v, want 4 of 250", sizes)
-	}
-	for i, id := range all {
-		if id != evs[i].ID {
-			t.Fatalf("event %d sent as %s: out of order", i, id)
-		}
-	}
-	// Small calls are not cut below minSplit.
-	f.batches = nil
-	if err := p.Publish(context.Background(), evs[:200]...); err != nil {
-		t.Fatal(err)
-	}
-	if len(f.batches) != 2 || len(f.batches[0]) != minSplit {
-		t.Errorf("200 events sent as %d batches (first %d), want %d then the rest", len(f.batches), len(f.batches[0]), minSplit)
-	}
-}
