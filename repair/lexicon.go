@@ -219,6 +219,8 @@ var concepts = map[string]string{
 	"funil": "", "funnel": "",
 	"cod": "code", "line": "line",
 	"affaire": "opportunity", "affaires": "opportunity", "intitule": "title", "libelle": "title",
+	"registered": "created", "registration": "created", "organizer": "owner", "organiser": "owner",
+	"host": "owner",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -412,7 +414,7 @@ var fieldAliases = map[string]string{
 	// The bare word for "name" is the family name in French and the given
 	// name in Portuguese or Spanish: a weak alias for both, the values and
 	// the one-to-one assignment decide.
-	"last_name":        "last_name|1; name|0.58",
+	"last_name":        "last_name|1; name|0.58; last|0.9",
 	"email":            "email|1",
 	"title":            "title|1; position|0.95; role|0.7",
 	"status":           "status|1; state|0.5",

@@ -648,7 +648,7 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	}
 	sc := ns * mk * vf
 	// Values alone may speak for a distinctive type the entity holds once.
-	if valueOnly && ns < 0.3 && fs.p.n >= 2 {
+	if valueOnly && ns < 0.5 && fs.p.n >= 2 {
 		var share float64
 		switch t.field.Type {
 		case canonical.TypeEmail:

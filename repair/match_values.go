@@ -360,7 +360,7 @@ func looksIDLike(v string) bool {
 			digits++
 		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
 			letters++
-		case r == '-' || r == '_' || r == ':' || r == '.' || r == '/':
+		case r == '-' || r == '_' || r == ':' || r == '.' || r == '/' || r == '=' || r == '+':
 		default:
 			return false
 		}
@@ -494,6 +494,11 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		// A call's direction is not the kind of activity.
 		if target.Name == "type" && p.direction > 0.5 {
 			return f * 0.5, note("values are call directions")
+		}
+	case "number":
+		// Human document numbers are often digits only.
+		if p.numeric+p.idLike > 0.5 {
+			return 1, note("document numbers")
 		}
 	case "title":
 		// A job title is free text; an enum of lower-case tokens ("user",
