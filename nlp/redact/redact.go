@@ -200,7 +200,8 @@ func Redact(text string) *Redaction { return defaultRedactor.Redact(text) }
 // Never pass a Redaction to an LLM, a log, a queue or another tenant;
 // keep it for the lifetime of the request and drop it.
 //
-// A Redaction is safe for concurrent use.
+// A Redaction is safe for concurrent use. The zero value is an empty
+// mapping whose RedactOutput scans with the [Default] settings.
 type Redaction struct {
 	// Text is the input with every detected value replaced by its
 	// placeholder.
@@ -234,6 +235,9 @@ type valueKey struct {
 func (rd *Redaction) redact(text string, counts map[Type]int) (string, int) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
+	if rd.r == nil {
+		rd.r = defaultRedactor // a zero Redaction scans with the defaults
+	}
 	rd.reserve(text)
 	total := 0
 	for round := 0; ; round++ {

@@ -147,3 +147,15 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d distinct outputs, %d mapped values; want 8 and 10", len(seen), rd.Len())
 	}
 }
+
+func TestZeroRedaction(t *testing.T) {
+	t.Parallel()
+	var rd Redaction
+	if got := rd.Restore("[EMAIL_1]"); got != "[EMAIL_1]" {
+		t.Errorf("zero Restore = %q", got)
+	}
+	out, n := rd.RedactOutput("write to a@b.co")
+	if n != 1 || out != "write to [EMAIL_1]" || rd.Restore(out) != "write to a@b.co" {
+		t.Errorf("zero RedactOutput = %q, %d", out, n)
+	}
+}
