@@ -91,6 +91,7 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
 WHERE n.nspname = ANY($1::text[])
   AND c.relkind = ANY($2::"char"[])
+  AND NOT c.relispartition
   AND ($3::text IS NULL OR n.nspname || '.' || c.relname = $3::text)
   AND has_table_privilege(c.oid, 'SELECT')
 ORDER BY n.nspname, c.relname, a.attnum`

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/autonomos/autonomos/aam"
@@ -510,5 +509,27 @@ func TestCancelMidRead(t *testing.T) {
 	if n != 3 || !errors.Is(last, context.Canceled) {
 		t.Errorf("after %d batches the read ended with %v, want context.Canceled after 3", n, last)
 	}
-	_ = pgx.Identifier{}
+}
+
+func TestPartitionedTable(t *testing.T) {
+	u, pool := fixture(t)
+	exec(t, pool,
+		`CREATE TABLE events (id int NOT NULL, at date NOT NULL, kind text, PRIMARY KEY (at, id)) PARTITION BY RANGE (at)`,
+		`CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')`,
+		`CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+		`INSERT INTO events SELECT g, DATE '2023-12-25' + g, 'k' FROM generate_series(1, 12) g`,
+	)
+	s := open(t, postgres.Config{URL: u, BatchSize: 5})
+	defer s.Close()
+	infos, err := s.Discover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) != 1 || infos[0].Name != "public.events" || !slices.Equal(infos[0].Schema.PrimaryKey, []string{"at", "id"}) {
+		t.Fatalf("Discover = %+v, want the partitioned parent only", infos)
+	}
+	r := readAll(t, s, "public.events", "")
+	if len(r.records) != 12 || r.records[0]["at"] != "2023-12-26" || r.records[11]["at"] != "2024-01-06" {
+		t.Errorf("read %d rows: first %v, last %v", len(r.records), r.records[0], r.records[len(r.records)-1])
+	}
 }
