@@ -75,6 +75,20 @@
 // from its first [Config.SampleRows] records, across its files; CSV
 // header columns without values are nullable strings.
 //
+// # Performance
+//
+// The reader costs about 1µs of CPU per 15-column row and allocates one
+// string and one cell slice per batch, not per row (BenchmarkCSVRead).
+// BenchmarkCSV100k and BenchmarkCSV1M measure issue 5's path, read ->
+// canonical NormalizeRow -> in-process stream publish, with the cursor
+// taken after each published batch; BenchmarkCSVStages splits a row's
+// CPU time between the stages. Rerun them with
+//
+//	go test ./aam/connectors/filesource -run '^$' -bench BenchmarkCSV -benchtime 1x -benchmem
+//
+// The live heap stays the same for 100k and 1M rows (peak-heap-MB), and
+// TestReadMemoryBounded reads 64 MB files in about 12 MB of heap.
+//
 // # Security
 //
 // Inside a directory, symbolic links are not followed, so a read stays
