@@ -221,6 +221,7 @@ var concepts = map[string]string{
 	"affaire": "opportunity", "affaires": "opportunity", "intitule": "title", "libelle": "title",
 	"registered": "created", "registration": "created", "organizer": "owner", "organiser": "owner",
 	"host": "owner",
+	"taak": "task", "taken": "task", "omschrijving": "description",
 }
 
 // phrases rewrite two concept words that together mean a third.

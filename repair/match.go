@@ -266,6 +266,27 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 
 	// Score every entity, classify the object, keep the chosen rows.
 	objWords := m.objectPrior(s)
+	// Entity words in the object's own name ("contacts") repeat the object
+	// inside its field names ("contact_id", "contact_name") whatever
+	// entity the object turns out to be.
+	var objCtx []string
+	for _, seg := range splitName(s.Object) {
+		for _, raw := range seg {
+			for _, c := range m.lx.concept(raw) {
+				if _, ok := entityWords[c]; ok {
+					objCtx = append(objCtx, c)
+				}
+			}
+		}
+	}
+	// A record whose own name holds company names ("Globex GmbH") is a
+	// company, whatever the object is called.
+	for i := range fs {
+		if fs[i].p.company >= 0.5 && isOwnName(fs[i].ni.words) {
+			objWords["account"] += 2
+			break
+		}
+	}
 	type entScore struct {
 		idx        int
 		prior, fit float64
@@ -280,7 +301,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		// each target counted once (its best field).
 		bestT := make([]float64, len(e.targets))
 		for fi := range fs {
-			ni := m.forEntity(fs[fi].ni, e.name)
+			ni := m.forEntityObject(fs[fi].ni, e.name, objCtx)
 			row := make([]pair, len(e.targets))
 			for ti := range e.targets {
 				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
@@ -412,6 +433,23 @@ func (m *Matcher) noEntity(s drift.Schema, fs []fieldState) (*MatchResult, [][3]
 	return res, feats, nil
 }
 
+// isOwnName reports a name field of the record itself: "name",
+// "contact_name", "display_name", not "company_name" of a lead.
+func isOwnName(ws []string) bool {
+	rest := 0
+	hasName := false
+	for _, w := range ws {
+		switch w {
+		case "name":
+			hasName = true
+		case "contact", "opportunity", "lead":
+		default:
+			rest++
+		}
+	}
+	return hasName && rest == 0
+}
+
 func shares(ws []string, set map[string]bool) bool {
 	for _, w := range ws {
 		if set[w] {
@@ -441,7 +479,16 @@ func isCustomerWord(w string) bool {
 
 // forEntity drops the words that repeat the entity's own name.
 func (m *Matcher) forEntity(ni nameInfo, entity string) nameInfo {
+	return m.forEntityObject(ni, entity, nil)
+}
+
+// forEntityObject drops the words that repeat the entity's or the
+// object's own name.
+func (m *Matcher) forEntityObject(ni nameInfo, entity string, object []string) nameInfo {
 	ctx := contextWords[entity]
+	if len(object) > 0 {
+		ctx = append(append([]string(nil), ctx...), object...)
+	}
 	if len(ctx) == 0 {
 		return ni
 	}
@@ -451,13 +498,14 @@ func (m *Matcher) forEntity(ni nameInfo, entity string) nameInfo {
 			for _, c := range ctx {
 				if w == c {
 					n++
+					break
 				}
 			}
 		}
 		if n == 0 {
 			return ws, 0
 		}
-		out := make([]string, 0, len(ws)-n)
+		out := make([]string, 0, len(ws))
 		for _, w := range ws {
 			keep := true
 			for _, c := range ctx {

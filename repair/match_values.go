@@ -23,6 +23,7 @@ type valueProfile struct {
 	clock                              float64 // h:mm or h:mm:ss durations
 	lowerWord                          float64 // one lower-case token ("user", "end-user")
 	direction                          float64 // inbound, outbound, ...
+	company                            float64 // names with a legal form ("Globex GmbH", "Acme Inc.")
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -98,6 +99,9 @@ func profileValues(f drift.Field) valueProfile {
 		if !strings.ContainsAny(v, " @.") && strings.ToLower(v) == v && hasLetter(v) && !isNum {
 			p.lowerWord++
 		}
+		if hasLegalForm(lv) {
+			p.company++
+		}
 		switch lv {
 		case "inbound", "outbound", "incoming", "outgoing", "in", "out", "eingehend", "ausgehend", "entrant", "sortant", "entrante", "saliente":
 			p.direction++
@@ -118,7 +122,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction, &p.company} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -330,6 +334,27 @@ func looksTemporal(v string) (date, ts bool) {
 func isTemporal(v string) bool {
 	d, ts := looksTemporal(v)
 	return d || ts
+}
+
+var legalForms = map[string]bool{
+	"gmbh": true, "ag": true, "kg": true, "inc": true, "corp": true, "corporation": true, "ltd": true, "llc": true,
+	"plc": true, "sa": true, "sas": true, "sarl": true, "sl": true, "srl": true, "spa": true, "bv": true, "nv": true,
+	"oy": true, "ab": true, "limited": true, "gesellschaft": true, "pty": true, "kk": true, "ltda": true, "se": true,
+	"industries": true, "holding": true, "group": true, "company": true, "co": true, "consulting": true,
+}
+
+// hasLegalForm reports a company name: one of its words is a legal form
+// or a word companies name themselves with.
+func hasLegalForm(lv string) bool {
+	if !strings.Contains(lv, " ") {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(lv, func(r rune) bool { return r == ' ' || r == ',' || r == '.' || r == '&' }) {
+		if legalForms[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // looksClock reports an h:mm or h:mm:ss value.
