@@ -207,6 +207,7 @@ func TestFormats(t *testing.T) {
 		{"tsv extension", "a.tsv", "a,x\tb\n1,2\t3\n", [][]string{{"1,2", "3"}}, []string{"a,x", "b"}},
 		{"bom and crlf", "a.csv", "\ufeffa,b\r\n1,2\r\n", [][]string{{"1", "2"}}, []string{"a", "b"}},
 		{"quoted newline and quotes", "a.csv", "a,b\n\"x\ny\",\"say \"\"hi\"\"\"\n", [][]string{{"x\ny", `say "hi"`}}, []string{"a", "b"}},
+		{"crlf in quoted cell", "a.csv", "a,b\r\n\"x\r\ny\",\"1\r2\"\r\n", [][]string{{"x\ny", "1\r2"}}, []string{"a", "b"}},
 		{"quoted delimiter", "a.csv", "a,b\n\"1,5\",2\n", [][]string{{"1,5", "2"}}, []string{"a", "b"}},
 		{"empty cells and trailing delimiter", "a.csv", "a,b,c\n,,\n1,,\n", [][]string{{"", "", ""}, {"1", "", ""}}, []string{"a", "b", "c"}},
 		{"blank lines skipped", "a.csv", "a,b\n\n1,2\n\r\n3,4", [][]string{{"1", "2"}, {"3", "4"}}, []string{"a", "b"}},

@@ -232,6 +232,16 @@ func (s *scanner) parse(out []byte, cuts []int) (_ []byte, _ []int, res parseRes
 					if nl > s.maxLines {
 						return out, cuts, malformed, 0, 0, errUnterminated
 					}
+					// A CRLF inside a quoted cell is a line break: "\n",
+					// as encoding/csv reads it.
+					for {
+						c := bytes.Index(seg, []byte("\r\n"))
+						if c < 0 {
+							break
+						}
+						out = append(out, seg[:c]...)
+						seg = seg[c+1:]
+					}
 				}
 				out = append(out, seg...)
 				i += j + 1
