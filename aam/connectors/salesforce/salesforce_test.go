@@ -450,7 +450,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	if _, err := readAll(t, s, "Account", ""); err != nil {
 		t.Fatal(err)
 	}
-	texts = append(texts, fmt.Sprintf("%v %+v", cfg, cfg))
+	texts = append(texts, fmt.Sprintf("%v %+v %v %+v %#v", cfg, cfg, s, s, s))
 	j, _ = json.Marshal(cfg)
 	texts = append(texts, string(j))
 

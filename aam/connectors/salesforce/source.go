@@ -509,3 +509,13 @@ func isQueryResult(m map[string]any) bool {
 	_, d := m["done"]
 	return r && d
 }
+
+// String names the source by its login host; it never shows a secret
+// or token, which fmt would print from the unexported fields otherwise.
+func (s *Source) String() string { return "salesforce.Source(" + s.target() + ")" }
+
+// GoString is String, for %#v.
+func (s *Source) GoString() string { return s.String() }
+
+// Format prints String for every verb, so %+v hides the secrets too.
+func (s *Source) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(s.String())) }
