@@ -36,6 +36,7 @@ func FuzzMatch(f *testing.F) {
 	f.Add("Account", "Id|Name|Website|AnnualRevenue", "0015g00000XyZ1aAAK|Acme|acme.com|12.5")
 	f.Add("deals", "amount|amount_2|closedate|x", "1|2|2025-01-01|")
 	f.Add("tickets", "a|b", "c|d")
+	f.Add("customer_accounts_companies", "account_id|customer_name|company", "1|Acme GmbH|x") // repeated entity words
 	f.Add("", "|", "|")
 	m, err := NewMatcher(nil, nil)
 	if err != nil {

@@ -404,3 +404,29 @@ func TestGreedyMatchesHungarianOnClearCases(t *testing.T) {
 		t.Errorf("greedy %v, hungarian %v", g, h)
 	}
 }
+
+// TestMatchObjectWordsAreContext: a "contacts" object whose records turn
+// out to be companies (their names carry legal forms) is read as
+// accounts, and "contact_id"/"contact_name" as the record's own key and
+// name.
+func TestMatchObjectWordsAreContext(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	res, err := m.Match(context.Background(), drift.Schema{System: "books", Object: "contacts", Fields: []drift.Field{
+		field("contact_id", drift.TypeString, "4600001", "4600002", "4600003"),
+		field("contact_name", drift.TypeString, "Acme Corporation", "Globex GmbH", "Initech Inc."),
+		field("website", drift.TypeString, "acme.com", "globex.de", ""),
+		field("currency_code", drift.TypeString, "USD", "EUR", "USD"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "account" {
+		t.Fatalf("entity %s, want account (%v)", res.Entity, res.EntityEvidence)
+	}
+	for src, want := range map[string]string{"contact_id": "account.id", "contact_name": "account.name", "website": "account.domain"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+}
