@@ -201,6 +201,19 @@ func TestSecretsStayOut(t *testing.T) {
 	if err := ok.Check(context.Background()); err != nil {
 		t.Errorf("Check as the application role: %v", err)
 	}
+	// A table the role may not read: Check fails when it is the only one
+	// and Discover leaves it out.
+	exec(t, roles.Owner, `CREATE TABLE secret_stuff (id int PRIMARY KEY)`, `REVOKE ALL ON secret_stuff FROM `+roles.AppRole)
+	if err := ok.Check(context.Background()); !errors.Is(err, aam.ErrUnavailable) || !strings.Contains(err.Error(), "no SELECT privilege") {
+		t.Errorf("Check with no readable table = %v", err)
+	}
+	exec(t, roles.Owner, `CREATE TABLE open_stuff (id int PRIMARY KEY)`)
+	if err := ok.Check(context.Background()); err != nil {
+		t.Errorf("Check with one readable table: %v", err)
+	}
+	if infos, err := ok.Discover(context.Background()); err != nil || len(infos) != 1 || infos[0].Name != "public.open_stuff" {
+		t.Errorf("Discover as the role = %+v, %v; want only public.open_stuff", infos, err)
+	}
 }
 
 func TestCheckSchemas(t *testing.T) {
