@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -17,11 +16,6 @@ import (
 // dotted paths, as drift's Inferrer does by default; a document nested
 // deeper stays a map value.
 const MaxDepth = 8
-
-// ErrFieldCollision means a document has a literal dotted field name
-// ("a.b") and a nested document giving the same path ({"a": {"b": ..}}),
-// so that it cannot be flattened without losing a value.
-var ErrFieldCollision = errors.New("mongodb: dotted field name collides with a nested path")
 
 // Flatten converts a BSON document into a record's fields: nested
 // documents become dotted paths ("address.city"), arrays stay arrays

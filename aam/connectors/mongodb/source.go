@@ -65,14 +65,6 @@ func uriSecrets(uri string) []string {
 	return out
 }
 
-type redactedError struct {
-	msg   string
-	cause error // only the context's errors
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.cause }
-
 // redact returns err with the URI and password removed from its text;
 // it unwraps only to the context's errors, never to the driver's error.
 func (s *Source) redact(err error) error {
