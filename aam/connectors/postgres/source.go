@@ -458,7 +458,9 @@ func (s *Source) batch(ctx context.Context, p *plan, q string, args []any) (*aam
 			last = append(last, t)
 		}
 		if bad != nil {
-			b.Errors = append(b.Errors, &aam.RowError{File: p.rel.object(), Offset: -1, Err: bad})
+			// RowError has no field for a key: the object and key go in File.
+			ref := p.rel.object() + " (" + keyList(p.order()) + ")=(" + strings.Join(last, ", ") + ")"
+			b.Errors = append(b.Errors, &aam.RowError{File: ref, Offset: -1, Err: bad})
 			continue
 		}
 		b.Records = append(b.Records, aam.Record{Fields: rec})
