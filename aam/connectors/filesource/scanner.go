@@ -138,6 +138,10 @@ func (s *scanner) skipBlank() bool {
 			continue
 		case '\r':
 			if s.pos+1 == s.end && !s.fill() {
+				if s.eof && s.rerr == nil { // a last line of just "\r" is blank
+					s.pos++
+					return false
+				}
 				return true
 			}
 			if s.buf[s.pos+1] == '\n' {
