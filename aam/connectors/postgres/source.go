@@ -459,7 +459,11 @@ func (s *Source) batch(ctx context.Context, p *plan, q string, args []any) (*aam
 		}
 		if bad != nil {
 			// RowError has no field for a key: the object and key go in File.
-			ref := p.rel.object() + " (" + keyList(p.order()) + ")=(" + strings.Join(last, ", ") + ")"
+			var names []string
+			for _, c := range p.order() {
+				names = append(names, c.name)
+			}
+			ref := p.rel.object() + " (" + strings.Join(names, ", ") + ")=(" + strings.Join(last, ", ") + ")"
 			b.Errors = append(b.Errors, &aam.RowError{File: ref, Offset: -1, Err: bad})
 			continue
 		}
