@@ -1,0 +1,74 @@
+package pgvectorkb
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations/*.sql
+var embedded embed.FS
+
+// Migrations returns the embedded migrations of the knowledge-base schema.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(embedded, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory exists: a build error otherwise
+	}
+	return sub
+}
+
+// The goose bookkeeping tables of this package, apart from other
+// packages' migrations in the same database.
+const (
+	versionTable = "nlp_kb_goose_version"
+	lockTable    = "nlp_kb_goose_lock"
+)
+
+// Migrate brings the knowledge-base schema of the database behind pool up
+// to date with pressly/goose: tables kb_documents and kb_chunks (vector
+// dimension [Dimension]), the HNSW and GIN indexes and the row-level
+// security policies. Concurrent calls are serialized by a lock table.
+// Run it as the role that owns the tables (it may need to create the
+// vector extension), not the application role the [Store] uses; logger
+// may be nil.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	locker, err := lock.NewPostgresTableLocker(lock.WithTableName(lockTable))
+	if err != nil {
+		return fmt.Errorf("pgvectorkb: migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
+		goose.WithTableName(versionTable),
+		goose.WithLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return fmt.Errorf("pgvectorkb: migrate: %w", err)
+	}
+	results, err := p.Up(ctx)
+	for _, r := range results {
+		if r.Error == nil {
+			logger.InfoContext(ctx, "pgvectorkb: migration applied", "file", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("pgvectorkb: migrate: %w", err)
+	}
+	return nil
+}
