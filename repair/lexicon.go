@@ -222,6 +222,7 @@ var concepts = map[string]string{
 	"registered": "created", "registration": "created", "organizer": "owner", "organiser": "owner",
 	"host": "owner",
 	"taak": "task", "taken": "task", "omschrijving": "description",
+	"ins": "created", "insert": "created",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -294,6 +295,7 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"scheduled", "start"}:      "start",
 	{"chiffre", "opportunity"}:  "revenue",
 	{"annual", "sales"}:         "revenue",
 	{"main", "line"}:            "phone",
@@ -398,7 +400,7 @@ var fieldAliases = map[string]string{
 	"id":                "|1; number|0.8; code|0.75",
 	"name":              "name|1",
 	"domain":            "domain|1; website|1",
-	"industry":          "industry|1; sic|0.6; category|0.5",
+	"industry":          "industry|1; sic|0.8; category|0.5",
 	"employee_count":    "employees|1; headcount|1",
 	"annual_revenue":    "revenue|1; annual|0.6",
 	"currency":          "currency|1",
@@ -429,7 +431,7 @@ var fieldAliases = map[string]string{
 	"is_won":           "won|1",
 	"type":             "type|1; category|0.6",
 	"subject":          "subject|1; title|0.85; summary|0.7",
-	"occurred_at":      "|0.95; occurred|1; start|0.95; scheduled|0.9; due|0.8",
+	"occurred_at":      "|0.95; occurred|1; start|0.95; scheduled|0.9; due|0.8; created|0.55",
 	"duration_minutes": "duration|1; length|0.7",
 	"number":           "number|1; invoice number|1",
 	"balance":          "balance|1; remaining|1; amount_due|0.75",

@@ -352,7 +352,7 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 	m := newTestMatcher(t)
 	for obj, names := range map[string][]string{
 		"Account": {"AccountNumber", "Site", "BillingStreet", "BillingCity", "BillingState", "BillingPostalCode", "Ownership",
-			"TickerSymbol", "Description", "AccountSource", "YearStarted", "DunsNumber", "NaicsCode", "MasterRecordId"},
+			"TickerSymbol", "Description", "AccountSource", "YearStarted", "DunsNumber", "MasterRecordId"},
 		"contacts": {"salutation", "middle_name", "department", "birthdate", "mailing_street", "assistant_name",
 			"reports_to_id", "email_bounced_reason", "do_not_call", "account_name"},
 		"Opportunity": {"Description", "NextStep", "TotalOpportunityQuantity", "Pricebook2Id", "CampaignId", "FiscalYear", "LossReason__c"},

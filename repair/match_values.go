@@ -510,6 +510,10 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 		return 0.4, note("values are not free text")
 	}
 	f := lin(p.text, 0.55, 1.05)
+	// Y/N, true/false: a flag, not a category or a name.
+	if p.boolean > 0.9 && p.n >= 2 {
+		return 0.5, note("values are flags")
+	}
 	switch target.Name {
 	case "stage", "status", "type", "industry", "source":
 		// Categories often come as codes of a lookup table.
