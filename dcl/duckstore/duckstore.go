@@ -137,6 +137,10 @@ func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dc
 		}
 		b.WriteString("PRIMARY KEY (_key))")
 		stmts = append(stmts, b.String())
+		// fields the ontology gained since the table was made
+		for _, c := range t.Columns {
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s.%s ADD COLUMN IF NOT EXISTS %s %s", schema, ident(t.Entity), ident(c.Name), sqlType(c.Type)))
+		}
 		stmts = append(stmts, viewStatements(schema, t)...)
 	}
 	conn, err := s.db.Conn(ctx)
@@ -285,6 +289,10 @@ func (s *Store) writeBatch(ctx context.Context, conn *sql.Conn, schema string, b
 				return ctx.Err()
 			}
 			r := &b.Rows[i]
+			if len(r.Values) != len(b.Table.Columns) {
+				_ = a.Close()
+				return fmt.Errorf("duckstore: %s: row %d has %d values for %d columns", b.Table.Entity, i, len(r.Values), len(b.Table.Columns))
+			}
 			vals[0], vals[1], vals[2], vals[3], vals[4], vals[5] = r.Key, r.SourceSystem, r.ConnectionID, r.SourceObject, r.SourceKey, r.EventID
 			if r.OccurredAt.IsZero() {
 				vals[6] = nil

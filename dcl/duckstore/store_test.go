@@ -9,6 +9,7 @@ import (
 
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/dcl"
+	"github.com/autonomos/autonomos/dcl/driver"
 	"github.com/autonomos/autonomos/dcl/duckstore"
 	"github.com/autonomos/autonomos/dcl/warehousetest"
 	"github.com/autonomos/autonomos/tenancy"
@@ -126,4 +127,76 @@ func TestQueryTimeout(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("query ran %s after its 50ms timeout", d)
 	}
+}
+
+func TestWriteIsAllOrNothing(t *testing.T) {
+	s := newStore(t)
+	defer s.Close()
+	ctx := context.Background()
+	w, err := dcl.New(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.EnsureTenant(ctx, tenantA); err != nil {
+		t.Fatal(err)
+	}
+	tables := w.Tables()
+	good := driver.Batch{Table: tables[0], Rows: []driver.Row{{
+		Key: driver.RecordKey("csv", "c", "o", "1"), SourceSystem: "csv", ConnectionID: "c", SourceObject: "o", SourceKey: "1",
+		EventID: "e1", IngestedAt: time.Now().UTC(), Values: make([]any, len(tables[0].Columns)),
+	}}}
+	missing := driver.Batch{Table: driver.Table{Entity: "no_such_table", Columns: tables[0].Columns}, Rows: good.Rows}
+	misaligned := driver.Batch{Table: tables[0], Rows: []driver.Row{{Key: "k", Values: []any{"too few"}}}}
+	if err := s.Write(ctx, tenantA, []driver.Batch{good, misaligned}); err == nil {
+		t.Fatal("write of a row with too few values succeeded")
+	}
+	if err := s.Write(ctx, tenantA, []driver.Batch{good, missing}); err == nil {
+		t.Fatal("write into a missing table succeeded")
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM "+duckstore.SchemaName(tenantA)+"."+tables[0].Entity).Scan(&n); err != nil || n != 0 {
+		t.Errorf("rows after a failed batch = %d (%v), want 0", n, err)
+	}
+	if err := s.Write(ctx, tenantA, []driver.Batch{good}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM "+duckstore.SchemaName(tenantA)+"."+tables[0].Entity).Scan(&n); err != nil || n != 1 {
+		t.Errorf("rows after a good batch = %d (%v), want 1", n, err)
+	}
+}
+
+func TestOntologyGrowthAddsColumns(t *testing.T) {
+	s := newStore(t)
+	defer s.Close()
+	ctx := context.Background()
+	small, err := canonical.NewOntology(canonical.Entity{Name: "ticket", Fields: []canonical.Field{{Name: "id", Type: canonical.TypeString}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureTenant(ctx, tenantA, tablesOf(small)); err != nil {
+		t.Fatal(err)
+	}
+	if err := small.Register(canonical.Entity{Name: "ticket", Fields: []canonical.Field{{Name: "priority", Type: canonical.TypeInteger}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureTenant(ctx, tenantA, tablesOf(small)); err != nil {
+		t.Fatal(err)
+	}
+	var typ string
+	err = s.DB().QueryRowContext(ctx, "SELECT data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = 'ticket' AND column_name = 'priority'", duckstore.SchemaName(tenantA)).Scan(&typ)
+	if err != nil || typ != "BIGINT" {
+		t.Errorf("priority column type = %q (%v), want BIGINT", typ, err)
+	}
+}
+
+func tablesOf(o *canonical.Ontology) []driver.Table {
+	var out []driver.Table
+	for _, e := range o.Entities() {
+		t := driver.Table{Entity: e.Name}
+		for _, f := range e.Fields {
+			t.Columns = append(t.Columns, driver.Column{Name: f.Name, Type: f.Type})
+		}
+		out = append(out, t)
+	}
+	return out
 }
