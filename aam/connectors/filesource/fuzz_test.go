@@ -179,3 +179,63 @@ func sniffed(s *filesource.Source, data []byte) rune {
 	}
 	return ','
 }
+
+// FuzzReadJSONLines reads arbitrary bytes as a JSON Lines file: no
+// panic, records are objects in line order, and resuming from the
+// first cursor yields the rest.
+func FuzzReadJSONLines(f *testing.F) {
+	for _, s := range []string{"{\"a\":1}\n{\"b\":[1,2]}\n", "{\"a\":1} x\n\n{", "\ufeff{\"a\":\"\xff\"}\r\n{}\n", "null\n[]\n1\n"} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, "j.jsonl"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := filesource.New(dir, &filesource.Config{BatchSize: 1, MaxRecordBytes: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		var lines []int64
+		var cursors []aam.Cursor
+		last := int64(0)
+		for b, err := range s.Read(ctx, "j", "") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range b.Records {
+				if r.Fields == nil || r.Row != nil || r.Line <= last {
+					t.Fatalf("bad record %+v after line %d", r, last)
+				}
+				last = r.Line
+				lines = append(lines, r.Line)
+			}
+			for _, e := range b.Errors {
+				if e.Line <= 0 {
+					t.Fatalf("row error without a line: %v", e)
+				}
+			}
+			cursors = append(cursors, b.Cursor)
+		}
+		if len(cursors) == 0 {
+			return
+		}
+		var rest []int64
+		for b, err := range s.Read(ctx, "j", cursors[0]) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range b.Records {
+				rest = append(rest, r.Line)
+			}
+		}
+		skip := 0
+		if len(lines) > 0 && lines[0] > 0 && len(rest) < len(lines) {
+			skip = len(lines) - len(rest)
+		}
+		if !slices.Equal(rest, lines[skip:]) || skip > 1 {
+			t.Fatalf("resume from %s: lines %v, full read %v", cursors[0], rest, lines)
+		}
+	})
+}
