@@ -626,9 +626,13 @@ func jobItem(j *job) item {
 	return item{k: key{updated.UTC(), ids}, rec: rec}
 }
 
+// maxJobDuration bounds the durations ParseDuration accepts.
+const maxJobDuration = 100 * 366 * 24 * time.Hour
+
 // ParseDuration parses the ISO 8601 durations the API reports for jobs
 // ("PT8H6M12S", "P1DT2H", "PT0.5S"): days, hours, minutes and seconds,
-// no years or months. It reports false for anything else.
+// no years or months, up to a hundred years. It reports false for
+// anything else.
 func ParseDuration(s string) (time.Duration, bool) {
 	rest, ok := strings.CutPrefix(s, "P")
 	if !ok || rest == "" {
@@ -656,7 +660,7 @@ func ParseDuration(s string) (time.Duration, bool) {
 			return 0, false
 		}
 		n, err := strconv.ParseFloat(rest[:i], 64)
-		if err != nil || n > 1e9 {
+		if err != nil {
 			return 0, false
 		}
 		var unit time.Duration
@@ -674,7 +678,16 @@ func ParseDuration(s string) (time.Duration, bool) {
 		default:
 			return 0, false
 		}
-		d += time.Duration(n * float64(unit))
+		// Bounded so that no sum overflows: a job lasts less than
+		// maxJobDuration.
+		v := n * float64(unit)
+		if v > float64(maxJobDuration) {
+			return 0, false
+		}
+		d += time.Duration(v)
+		if d > maxJobDuration {
+			return 0, false
+		}
 		units++
 		rest = rest[i+1:]
 	}

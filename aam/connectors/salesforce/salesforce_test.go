@@ -24,7 +24,7 @@ func baseConfig(f *fakeOrg) *salesforce.Config {
 		Flow:           salesforce.FlowClientCredentials,
 		ClientID:       fakeClientID,
 		ClientSecret:   fakeClientSecret,
-		Objects:        []string{"Account", "Contact"},
+		Objects:        []string{"Account", "AccountHistory", "Contact"},
 		Relationships:  map[string][]string{"Contact": {"Account.Name"}},
 		BatchSize:      3,
 		RetryBaseDelay: time.Millisecond,
@@ -63,7 +63,7 @@ func TestAcceptance(t *testing.T) {
 			}
 			return s
 		},
-		Records: map[string]int{"Account": 7, "Contact": 5},
+		Records: map[string]int{"Account": 7, "AccountHistory": 4, "Contact": 5},
 		Append:  func(t *testing.T, object string, n int) { f.addAccounts(n) },
 		Unreachable: func(t *testing.T) aam.Connector {
 			cfg := baseConfig(f)
@@ -92,7 +92,7 @@ func TestAcceptanceAllObjects(t *testing.T) {
 			}
 			return s
 		},
-		Records: map[string]int{"Account": 7, "Contact": 5},
+		Records: map[string]int{"Account": 7, "AccountHistory": 4, "Contact": 5},
 	})
 }
 
@@ -272,7 +272,7 @@ func TestDiscoverSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(infos) != 2 || infos[0].Name != "Account" || infos[1].Name != "Contact" {
+	if len(infos) != 3 || infos[0].Name != "Account" || infos[1].Name != "AccountHistory" || infos[2].Name != "Contact" {
 		t.Fatalf("Discover listed %v", infos)
 	}
 	acc := infos[0].Schema
@@ -298,7 +298,7 @@ func TestDiscoverSchema(t *testing.T) {
 			t.Errorf("field %s: %s nullable=%v, want %+v (known %v)", fl.Name, fl.Type, fl.Nullable, w, ok)
 		}
 	}
-	if fl, ok := infos[1].Schema.Field("Account.Name"); !ok || fl.Type != drift.TypeString || !fl.Nullable {
+	if fl, ok := infos[2].Schema.Field("Account.Name"); !ok || fl.Type != drift.TypeString || !fl.Nullable {
 		t.Errorf("Contact relationship field Account.Name: %+v %v", fl, ok)
 	}
 }
@@ -527,5 +527,56 @@ func TestRegistered(t *testing.T) {
 	}
 	if _, err := readAll(t, c, "Account", ""); !errors.Is(err, aam.ErrUnknownObject) {
 		t.Fatalf("object outside Config.Objects = %v, want ErrUnknownObject", err)
+	}
+}
+
+// TestIdOnlyObject reads an object without SystemModstamp (a history
+// object) by Id alone.
+func TestIdOnlyObject(t *testing.T) {
+	f := newFakeOrg(t)
+	s := open(t, baseConfig(f))
+	out, err := readAll(t, s, "AccountHistory", "")
+	if err != nil || len(out.records) != 4 {
+		t.Fatalf("read %d, %v", len(out.records), err)
+	}
+	if out.records[1]["OldValue"] != nil || out.records[1]["NewValue"] != "Hot" {
+		t.Errorf("history record %v", out.records[1])
+	}
+	rest, err := readAll(t, s, "AccountHistory", out.batches[0].Cursor)
+	if err != nil || len(rest.records) != 1 || rest.records[0]["Id"] != "017Dn00000Hist3AAA" {
+		t.Fatalf("resumed: %v, %v", rest.records, err)
+	}
+	_, _, queries := f.stats()
+	if q := queries[len(queries)-1]; !strings.HasSuffix(q, "FROM AccountHistory WHERE Id > '017Dn00000Hist2AAA' ORDER BY Id") {
+		t.Errorf("query %s", q)
+	}
+	// A SystemModstamp cursor does not fit an object without one.
+	if _, err := readAll(t, s, "AccountHistory", aam.Cursor(`{"v":1,"ts":"2024-01-01T00:00:00.000Z","id":"017Dn00000Hist2AAA"}`)); !errors.Is(err, aam.ErrInvalidCursor) {
+		t.Errorf("modstamp cursor on an Id-only object = %v", err)
+	}
+}
+
+// TestBrokenRecordIsRowError shows that a record without a readable
+// SystemModstamp becomes a row error and the read goes on.
+func TestBrokenRecordIsRowError(t *testing.T) {
+	f := newFakeOrg(t)
+	f.mu.Lock()
+	f.records["Contact"] = append(f.records["Contact"], map[string]any{
+		"attributes": map[string]any{"type": "Contact"}, "Id": "003Dn00000XyZ9AAAA", "LastName": "Broken", "SystemModstamp": "yesterday",
+	})
+	f.mu.Unlock()
+	s := open(t, baseConfig(f))
+	out, err := readAll(t, s, "Contact", "")
+	if err != nil || len(out.records) != 5 {
+		t.Fatalf("read %d records, %v", len(out.records), err)
+	}
+	first := out.batches[0]
+	if len(first.Errors) != 1 || !errors.Is(first.Errors[0], aam.ErrMalformedRecord) || first.Errors[0].File != "Contact" {
+		t.Fatalf("row errors of the first batch: %v", first.Errors)
+	}
+	// The first batch's cursor resumes after its last good record.
+	rest, err := readAll(t, s, "Contact", first.Cursor)
+	if err != nil || len(rest.records) != 5-len(first.Records) {
+		t.Fatalf("resumed: %d records, %v", len(rest.records), err)
 	}
 }
