@@ -223,6 +223,7 @@ var concepts = map[string]string{
 	"host": "owner",
 	"taak": "task", "taken": "task", "omschrijving": "description",
 	"ins": "created", "insert": "created",
+	"monetary": "",
 }
 
 // phrases rewrite two concept words that together mean a third.

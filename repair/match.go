@@ -660,7 +660,7 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	if t.isRef && !ni.idref && hasWord(ni.words, "name") {
 		mk *= 0.6
 	}
-	if t.temporal && !ni.temporal {
+	if t.temporal && !ni.temporal && fs.f.Type != drift.TypeDate && fs.f.Type != drift.TypeTimestamp {
 		mk *= 0.92
 	} else if !t.temporal && ni.temporal {
 		mk *= 0.7
@@ -694,7 +694,9 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	if ni.idref && !t.isRef && (t.field.Type == canonical.TypeCurrency || t.field.Type == canonical.TypeCountry) && vf < 0.8 {
 		vf, vs = 0.8, note("lookup key")
 	}
-	sc := ns * mk * vf
+	// Between near equals, the field that is filled more often wins
+	// ("expected_close" over a mostly empty "closed_date").
+	sc := ns * mk * vf * (0.92 + 0.08*fs.p.fill)
 	// Values alone may speak for a distinctive type the entity holds once.
 	if valueOnly && ns < 0.5 && fs.p.n >= 2 {
 		var share float64

@@ -24,6 +24,7 @@ type valueProfile struct {
 	lowerWord                          float64 // one lower-case token ("user", "end-user")
 	direction                          float64 // inbound, outbound, ...
 	company                            float64 // names with a legal form ("Globex GmbH", "Acme Inc.")
+	fill                               float64 // share of samples that are not empty
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -118,6 +119,10 @@ func profileValues(f drift.Field) valueProfile {
 				p.multiWord++
 			}
 		}
+	}
+	p.fill = 1
+	if len(f.Samples) > 0 {
+		p.fill = float64(p.n) / float64(len(f.Samples))
 	}
 	if p.n > 0 {
 		n := float64(p.n)
