@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/autonomos/autonomos/nlp/redact"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -108,6 +109,12 @@ type KBConfig struct {
 	// Embedder embeds chunks and queries. Defaults to a [HashEmbedder]
 	// of dimension 384.
 	Embedder Embedder
+	// Redactor masks personal data in the texts given to the Embedder
+	// (chunks at Add, queries at Search); stored text is not changed.
+	// Defaults to redact.Default() when Embedder is set to anything but
+	// a [HashEmbedder] (a remote service), and to no masking for the
+	// local default.
+	Redactor *redact.Redactor
 	// Chunking sets the chunk budget and overlap. Defaults to the
 	// [ChunkConfig] defaults (256 tokens, 32 overlap).
 	Chunking ChunkConfig
@@ -144,6 +151,9 @@ func NewKB(store KBStore, cfg *KBConfig) (*KB, error) {
 	}
 	if c.Embedder == nil {
 		c.Embedder, _ = NewHashEmbedder(384)
+	}
+	if _, local := c.Embedder.(*HashEmbedder); !local && c.Redactor == nil {
+		c.Redactor = redact.Default()
 	}
 	c.Chunking = c.Chunking.withDefaults()
 	if err := c.Chunking.validate(); err != nil {
@@ -427,6 +437,13 @@ func FuseRRF(k int, vector, text []ChunkHit) []Hit {
 }
 
 func (kb *KB) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if kb.cfg.Redactor != nil {
+		masked := make([]string, len(texts))
+		for i, t := range texts {
+			masked[i] = kb.cfg.Redactor.Redact(t).Text
+		}
+		texts = masked
+	}
 	vecs, err := kb.cfg.Embedder.Embed(ctx, texts)
 	if err != nil {
 		if ctx.Err() != nil {
