@@ -63,7 +63,9 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // Config configures a [Source]. Fields other than the credentials have
-// defaults; a nil *Config is invalid, as there is no default flow.
+// defaults; a nil *Config is invalid, as there is no default flow. In
+// the JSON configuration of aam.Open, fields go by their JSON names and
+// durations are Go duration strings ("retry_base_delay": "2s").
 type Config struct {
 	// LoginURL is the authorization server: the token endpoint is
 	// LoginURL + "/services/oauth2/token", and it is the audience of a
@@ -99,6 +101,12 @@ type Config struct {
 	// query and schema, as dotted paths: {"Contact": ["Account.Name"]}.
 	// They are typed as nullable strings. Defaults to none.
 	Relationships map[string][]string `json:"relationships,omitempty"`
+	// Fields limits an object's schema and query to the named fields,
+	// {"Account": ["Name", "Industry"]}; Id and SystemModstamp are
+	// always kept. Use it for objects whose query would pass the REST
+	// API's 16,384-byte URI limit. Defaults to every field the describe
+	// lists.
+	Fields map[string][]string `json:"fields,omitempty"`
 	// BatchSize is the number of records per query page (and batch),
 	// asked for with the Sforce-Query-Options header; Salesforce treats
 	// it as a hint between 200 and 2000. Defaults to 2000.
@@ -110,12 +118,12 @@ type Config struct {
 	// doubles it, and the wait is drawn at random below it (full
 	// jitter), or is the server's Retry-After when longer. Defaults to
 	// 1s.
-	RetryBaseDelay time.Duration `json:"retry_base_delay,omitempty"`
+	RetryBaseDelay time.Duration `json:"-"`
 	// RetryMaxDelay caps one retry's wait. Defaults to 30s.
-	RetryMaxDelay time.Duration `json:"retry_max_delay,omitempty"`
+	RetryMaxDelay time.Duration `json:"-"`
 	// AssertionTTL is the lifetime of a JWT bearer assertion (its exp
 	// after now). Defaults to 3m.
-	AssertionTTL time.Duration `json:"assertion_ttl,omitempty"`
+	AssertionTTL time.Duration `json:"-"`
 	// HTTPClient sends the requests. Defaults to a client with a 60s
 	// timeout.
 	HTTPClient *http.Client `json:"-"`
@@ -230,6 +238,16 @@ func (c *Config) validate() (*rsa.PrivateKey, error) {
 			}
 		}
 	}
+	for o, names := range c.Fields {
+		if !nameRE.MatchString(o) {
+			return nil, bad("fields", fmt.Sprintf("%q is not an sObject API name", o))
+		}
+		for _, n := range names {
+			if !nameRE.MatchString(n) {
+				return nil, bad("fields", fmt.Sprintf("%q of object %q is not a field API name", n, o))
+			}
+		}
+	}
 	switch {
 	case c.BatchSize < 0:
 		return nil, bad("batch_size", "must not be negative")
@@ -258,16 +276,51 @@ func validPath(p string) bool {
 	return true
 }
 
+// jsonConfig is the JSON configuration of the "salesforce" kind: the
+// fields of Config by their JSON names, and its durations as Go
+// duration strings ("1s", "250ms").
+type jsonConfig struct {
+	Config
+	RetryBaseDelay string `json:"retry_base_delay,omitempty"`
+	RetryMaxDelay  string `json:"retry_max_delay,omitempty"`
+	AssertionTTL   string `json:"assertion_ttl,omitempty"`
+}
+
+// durationField parses the duration text of a JSON field into *dst.
+func durationField(dst *time.Duration, field, text string) error {
+	if text == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil {
+		return &aam.ConfigError{Kind: Kind, Field: field, Reason: "not a duration like \"1s\" or \"250ms\""}
+	}
+	*dst = d
+	return nil
+}
+
 func init() {
 	aam.Register(Kind, func(raw json.RawMessage) (aam.Connector, error) {
-		var c Config
+		var c jsonConfig
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
 			// The decoder's error may quote a value; say only where.
 			return nil, &aam.ConfigError{Kind: Kind, Reason: "cannot decode: " + decodeWhere(err)}
 		}
-		return New(&c)
+		for _, d := range []struct {
+			dst         *time.Duration
+			field, text string
+		}{
+			{&c.Config.RetryBaseDelay, "retry_base_delay", c.RetryBaseDelay},
+			{&c.Config.RetryMaxDelay, "retry_max_delay", c.RetryMaxDelay},
+			{&c.Config.AssertionTTL, "assertion_ttl", c.AssertionTTL},
+		} {
+			if err := durationField(d.dst, d.field, d.text); err != nil {
+				return nil, err
+			}
+		}
+		return New(&c.Config)
 	})
 }
 

@@ -580,3 +580,66 @@ func TestBrokenRecordIsRowError(t *testing.T) {
 		t.Fatalf("resumed: %d records, %v", len(rest.records), err)
 	}
 }
+
+func TestFieldsLimitAndURILimit(t *testing.T) {
+	f := newFakeOrg(t)
+	cfg := baseConfig(f)
+	cfg.Fields = map[string][]string{"Account": {"Name", "AnnualRevenue"}}
+	s := open(t, cfg)
+	infos, err := s.Discover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, fl := range infos[0].Schema.Fields {
+		names = append(names, fl.Name)
+	}
+	if got := strings.Join(names, ","); got != "Id,Name,AnnualRevenue,SystemModstamp" {
+		t.Fatalf("limited Account fields: %s", got)
+	}
+	out, err := readAll(t, s, "Account", "")
+	if err != nil || len(out.records) != 7 || len(out.records[0]) != 4 {
+		t.Fatalf("limited read: %d records, first %v, %v", len(out.records), out.records, err)
+	}
+
+	// A query longer than the URI limit is refused before it is sent.
+	long := baseConfig(f)
+	long.Relationships = map[string][]string{"Contact": nil}
+	for i := range 800 {
+		long.Relationships["Contact"] = append(long.Relationships["Contact"], fmt.Sprintf("Account.Custom_Field_%03d__c", i))
+	}
+	s2 := open(t, long)
+	before, _, _ := f.stats()
+	_, err = readAll(t, s2, "Contact", "")
+	if err == nil || !strings.Contains(err.Error(), "URI limit") {
+		t.Fatalf("read with a 20 kB query = %v, want the URI limit named", err)
+	}
+	if after, _, _ := f.stats(); after-before != 1 { // the describe only
+		t.Errorf("%d requests, want the describe alone", after-before)
+	}
+}
+
+func TestJSONConfigDurations(t *testing.T) {
+	f := newFakeOrg(t)
+	// Retry-After asks for 1s; the configured cap of 2ms wins.
+	f.fail(fakeFailure{status: 503, retryAfter: "1"})
+	c, err := aam.Open("salesforce", json.RawMessage(fmt.Sprintf(
+		`{"login_url":%q,"flow":"client_credentials","client_id":%q,"client_secret":%q,"retry_base_delay":"1ms","retry_max_delay":"2ms","assertion_ttl":"1m"}`,
+		f.srv.URL, fakeClientID, fakeClientSecret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if err := c.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Check with a 2ms retry cap took %v", d)
+	}
+	_, err = aam.Open("salesforce", json.RawMessage(`{"flow":"refresh_token","client_id":"x","refresh_token":"r","retry_max_delay":"soon"}`))
+	var ce *aam.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "retry_max_delay" {
+		t.Fatalf("a bad duration = %v", err)
+	}
+}

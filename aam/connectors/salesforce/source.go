@@ -214,8 +214,12 @@ func (s *Source) plan(name string, d *describeResult) (*object, error) {
 		expand: map[string][]string{},
 	}
 	hasID := false
+	only := s.cfg.Fields[name]
 	for _, f := range d.Fields {
 		if f.Type == "base64" || !nameRE.MatchString(f.Name) {
+			continue
+		}
+		if len(only) > 0 && f.Name != "Id" && f.Name != "SystemModstamp" && !slices.Contains(only, f.Name) {
 			continue
 		}
 		nullable := f.Nillable
@@ -271,6 +275,9 @@ type cursor struct {
 	TS string `json:"ts,omitempty"` // UTC, millisecond precision, SOQL literal form
 	ID string `json:"id"`
 }
+
+// maxURI is the REST API's limit on a request URI.
+const maxURI = 16384
 
 // idRE matches 15- and 18-character Salesforce ids.
 var idRE = func(s string) bool {
@@ -401,6 +408,11 @@ func (s *Source) Read(ctx context.Context, name string, cur aam.Cursor) iter.Seq
 		}
 		hdr := http.Header{"Sforce-Query-Options": {"batchSize=" + strconv.Itoa(s.cfg.BatchSize)}}
 		next := s.data() + "/query?q=" + url.QueryEscape(o.query(c))
+		// The instance's scheme and host come before it.
+		if len(next) > maxURI-300 {
+			yield(nil, fmt.Errorf("salesforce: the query of %q is %d bytes long, near the REST API's %d-byte URI limit: list fewer fields in Config.Fields", name, len(next), maxURI))
+			return
+		}
 		for next != "" {
 			if s.closed.Load() {
 				yield(nil, aam.ErrClosed)
