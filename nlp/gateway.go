@@ -177,7 +177,7 @@ type Step struct {
 type Answer struct {
 	// Text is the answer for the caller, with the caller's own values
 	// restored in place of placeholders.
-	Text string `json:"text"`
+	Text string     `json:"text"`
 	Mode AnswerMode `json:"mode"`
 	// Persona, Confidence and RouteSource come from the [Router].
 	Persona     Persona     `json:"persona"`
@@ -186,8 +186,8 @@ type Answer struct {
 	Sources     []Source    `json:"sources"`
 	// Redactions counts the values masked in the question; Masked adds
 	// those masked in the passages and in the LLM's output.
-	Redactions int `json:"redactions"`
-	Masked     int `json:"masked"`
+	Redactions int    `json:"redactions"`
+	Masked     int    `json:"masked"`
 	Tokens     Tokens `json:"tokens"`
 	// Fallback says why the answer is extractive although an LLM is
 	// configured ("" otherwise).
