@@ -320,3 +320,44 @@ func TestRegistered(t *testing.T) {
 		t.Fatalf("Discover: %v, %v", infos, err)
 	}
 }
+
+func TestJobsLookback(t *testing.T) {
+	f := newFakeAirbyte(t)
+	cfg := testConfig()
+	cfg.JobsLookback = 36 * time.Hour
+	cfg.Now = func() time.Time { return time.Date(2024, 5, 3, 12, 0, 0, 0, time.UTC) }
+	m := open(t, f, cfg)
+	recs, batches, err := readAll(t, m, "jobs", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Updated since 2024-05-02T00:00:00Z.
+	if got := ids(recs, "jobId"); got != "104 105 106" {
+		t.Fatalf("first read with a 36h lookback: %s", got)
+	}
+	// The lookback does not bound a resumed read.
+	f.updateJob(99, "succeeded", "2024-05-03T11:00:00Z")
+	recs, _, err = readAll(t, m, "jobs", batches[len(batches)-1].Cursor)
+	if err != nil || ids(recs, "jobId") != "99" {
+		t.Fatalf("resumed read: %v, %v", recs, err)
+	}
+}
+
+func TestJSONConfigDurations(t *testing.T) {
+	f := newFakeAirbyte(t)
+	c, err := aam.Open("airbyte", json.RawMessage(fmt.Sprintf(`{"base_url":%q,"token":%q,"jobs_lookback":"1h","retry_max_delay":"1ms"}`, f.url(), fakeToken)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The fixture's jobs are all older than an hour.
+	recs, _, err := readAll(t, c, "jobs", "")
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("jobs within the last hour: %d, %v", len(recs), err)
+	}
+	_, err = aam.Open("airbyte", json.RawMessage(`{"base_url":"http://x","token":"t","jobs_lookback":"a month"}`))
+	var ce *aam.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "jobs_lookback" {
+		t.Fatalf("a bad duration = %v", err)
+	}
+}

@@ -41,7 +41,10 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalJSON writes "[redacted]".
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
-// Config configures a [Monitor].
+// Config configures a [Monitor]. A nil *Config means defaults. In the
+// JSON configuration of aam.Open, fields go by their JSON names, next
+// to "base_url" and "token", and durations are Go duration strings
+// ("jobs_lookback": "720h").
 type Config struct {
 	// WorkspaceIDs limits connections and jobs to these workspaces
 	// (the workspaceIds query parameter). Defaults to every workspace
@@ -54,6 +57,10 @@ type Config struct {
 	// JobType is the jobType of the jobs read: "sync", "reset",
 	// "refresh" or "clear"; "all" reads every type. Defaults to "sync".
 	JobType string `json:"job_type,omitempty"`
+	// JobsLookback bounds a first read of jobs (from the empty cursor)
+	// to the jobs updated in this span before now, so that a deployment
+	// with a long history is not read whole. Defaults to 0: every job.
+	JobsLookback time.Duration `json:"-"`
 	// PageSize is the limit of each list request and the size of each
 	// batch. Defaults to 100.
 	PageSize int `json:"page_size,omitempty"`
@@ -63,15 +70,17 @@ type Config struct {
 	// RetryBaseDelay is the first retry's upper bound, doubled at each
 	// retry, with full jitter; a longer Retry-After wins. Defaults to
 	// 500ms.
-	RetryBaseDelay time.Duration `json:"retry_base_delay,omitempty"`
+	RetryBaseDelay time.Duration `json:"-"`
 	// RetryMaxDelay caps one retry's wait. Defaults to 30s.
-	RetryMaxDelay time.Duration `json:"retry_max_delay,omitempty"`
+	RetryMaxDelay time.Duration `json:"-"`
 	// HTTPClient sends the requests. Defaults to a client with a 60s
 	// timeout.
 	HTTPClient *http.Client `json:"-"`
 	// Logger receives request and retry logs, never the token.
 	// Defaults to slog.Default().
 	Logger *slog.Logger `json:"-"`
+	// Now is the clock of JobsLookback. Defaults to time.Now.
+	Now func() time.Time `json:"-"`
 }
 
 // WithDefaults returns c with its defaults filled in.
@@ -100,6 +109,9 @@ func (c *Config) WithDefaults() Config {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	return d
 }
@@ -132,6 +144,8 @@ func (c *Config) validate() error {
 		return bad("max_retries", "must not be negative")
 	case c.RetryBaseDelay < 0 || c.RetryMaxDelay < 0:
 		return bad("retry_base_delay", "delays must not be negative")
+	case c.JobsLookback < 0:
+		return bad("jobs_lookback", "must not be negative")
 	}
 	return nil
 }
@@ -145,11 +159,16 @@ func validBase(base string) (*url.URL, error) {
 	return u, nil
 }
 
-// jsonConfig is the JSON configuration of the "airbyte" kind.
+// jsonConfig is the JSON configuration of the "airbyte" kind: the base
+// URL, the token, the fields of Config by their JSON names and its
+// durations as Go duration strings ("1s", "24h").
 type jsonConfig struct {
 	BaseURL string `json:"base_url"`
 	Token   Secret `json:"token"`
 	Config
+	RetryBaseDelay string `json:"retry_base_delay,omitempty"`
+	RetryMaxDelay  string `json:"retry_max_delay,omitempty"`
+	JobsLookback   string `json:"jobs_lookback,omitempty"`
 }
 
 func init() {
@@ -160,6 +179,23 @@ func init() {
 		if err := dec.Decode(&c); err != nil {
 			// The decoder's error may quote a value; it is not kept.
 			return nil, &aam.ConfigError{Kind: Kind, Reason: "cannot decode: unknown field, wrong type or invalid JSON"}
+		}
+		for _, d := range []struct {
+			dst         *time.Duration
+			field, text string
+		}{
+			{&c.Config.RetryBaseDelay, "retry_base_delay", c.RetryBaseDelay},
+			{&c.Config.RetryMaxDelay, "retry_max_delay", c.RetryMaxDelay},
+			{&c.Config.JobsLookback, "jobs_lookback", c.JobsLookback},
+		} {
+			if d.text == "" {
+				continue
+			}
+			v, err := time.ParseDuration(d.text)
+			if err != nil {
+				return nil, &aam.ConfigError{Kind: Kind, Field: d.field, Reason: "not a duration like \"1s\" or \"24h\""}
+			}
+			*d.dst = v
 		}
 		return New(c.BaseURL, c.Token, &c.Config)
 	})

@@ -561,6 +561,9 @@ func (m *Monitor) jobs(ctx context.Context, resume bool, after key) ([]item, err
 	if len(m.cfg.WorkspaceIDs) > 0 {
 		base.Set("workspaceIds", strings.Join(m.cfg.WorkspaceIDs, ","))
 	}
+	if !resume && m.cfg.JobsLookback > 0 {
+		base.Set("updatedAtStart", m.cfg.Now().Add(-m.cfg.JobsLookback).UTC().Truncate(time.Second).Format(time.RFC3339))
+	}
 	if resume {
 		// Inclusive: jobs updated in the cursor's second are filtered
 		// by key afterwards.
