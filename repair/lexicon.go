@@ -223,7 +223,12 @@ var concepts = map[string]string{
 	"host": "owner",
 	"taak": "task", "taken": "task", "omschrijving": "description",
 	"ins": "created", "insert": "created",
-	"monetary": "",
+	"monetary":  "",
+	"vervaldag": "due", "betaal": "paid", "betaling": "payment", "totaal": "total", "incl": "", "inkl": "",
+	"excl": "net", "exkl": "net", "net": "net", "netto": "net", "btw": "tax", "mwst": "tax", "iva_": "tax", "tva": "tax",
+	"openstaand": "remaining", "munt": "currency", "familien": "family", "familienname": "last name",
+	"folio": "number", "cuenta": "account", "cuentas": "account", "conta": "account", "ejecutivo": "owner",
+	"executive": "owner", "registro": "created",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -296,6 +301,8 @@ var phrases = map[[2]string]string{
 	{"billing", "date"}:         "issued",
 	{"issued", "date"}:          "issued",
 	{"parent", "account"}:       "parent",
+	{"payment", "status"}:       "status",
+	{"paid", "status"}:          "status",
 	{"scheduled", "start"}:      "start",
 	{"chiffre", "opportunity"}:  "revenue",
 	{"annual", "sales"}:         "revenue",

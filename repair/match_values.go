@@ -25,6 +25,7 @@ type valueProfile struct {
 	direction                          float64 // inbound, outbound, ...
 	company                            float64 // names with a legal form ("Globex GmbH", "Acme Inc.")
 	fill                               float64 // share of samples that are not empty
+	honorific                          float64 // Dr., Mr, Frau, Mme, ...
 	min, max                           float64
 	hasNum                             bool
 	distinct                           float64
@@ -100,6 +101,11 @@ func profileValues(f drift.Field) valueProfile {
 		if !strings.ContainsAny(v, " @.") && strings.ToLower(v) == v && hasLetter(v) && !isNum {
 			p.lowerWord++
 		}
+		switch strings.TrimSuffix(lv, ".") {
+		case "dr", "mr", "mrs", "ms", "miss", "prof", "mag", "ing", "dipl", "herr", "frau", "m", "mme", "mlle",
+			"sr", "sra", "srta", "dott", "sig", "dhr", "mevr", "sir", "madam", "dr. med", "prof. dr":
+			p.honorific++
+		}
 		if hasLegalForm(lv) {
 			p.company++
 		}
@@ -127,7 +133,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction, &p.company} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction, &p.company, &p.honorific} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -535,6 +541,10 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 			return 1, note("document numbers")
 		}
 	case "title":
+		// Honorifics (Dr., Frau, Mr) are a salutation, not a job title.
+		if p.honorific > 0.5 {
+			return f * 0.5, note("values are honorifics")
+		}
 		// A job title is free text; an enum of lower-case tokens ("user",
 		// "end-user", "admin") is a role in the system, not a title.
 		if p.lowerWord > 0.5 {
