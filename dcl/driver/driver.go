@@ -88,10 +88,9 @@ func (r *Row) Newer(o *Row) bool {
 	return r.EventID > o.EventID
 }
 
-// RecordKey builds the key of a record from its lineage. The parts are
-// joined by a unit separator, which canonical values never contain
-// unescaped in practice; each part is length-prefixed so no two distinct
-// lineages give the same key.
+// RecordKey builds the key of a record from its lineage. The first
+// three parts are length-prefixed, so no two distinct lineages give the
+// same key whatever characters they hold.
 func RecordKey(system, connection, object, sourceKey string) string {
 	b := make([]byte, 0, len(system)+len(connection)+len(object)+len(sourceKey)+16)
 	for _, p := range [...]string{system, connection, object} {

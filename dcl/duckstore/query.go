@@ -132,8 +132,12 @@ var safeTableFuncs = map[string]bool{"range": true, "generate_series": true, "un
 
 // forbiddenFuncs are scalar functions refused even though external access
 // is off: they reveal settings or the catalog beyond the tenant.
-var forbiddenFuncs = []string{"current_setting", "duckdb_", "pragma_", "getenv", "read_", "glob", "query", "sql_auto_complete", "json_serialize", "json_deserialize", "current_database", "current_schemas", "has_", "pg_", "col_description", "obj_description", "shobj_description", "format_pg_type", "format_type"}
+var forbiddenFuncs = []string{"current_setting", "duckdb_", "pragma_", "getenv", "read_", "glob", "query", "sql_auto_complete", "json_serialize_", "json_deserialize_", "current_database", "current_schemas", "has_", "pg_", "col_description", "obj_description", "shobj_description", "format_pg_type", "format_type"}
 
+// checker walks a parse tree. CTE names are collected over the whole
+// tree: an unqualified name that is a CTE anywhere is left as it is, and
+// if it is used outside that CTE's scope DuckDB looks it up in the empty
+// main schema and fails, never in another tenant's.
 type checker struct {
 	schema string
 	ctes   map[string]bool

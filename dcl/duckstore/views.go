@@ -23,8 +23,8 @@ func normName(col string) string {
 // <entity>_members lists every live record with its cluster_id and the
 // rule that placed it (match_rule); <entity>_unified has one golden
 // record per cluster: for each field the most recent non-null value,
-// plus member_count, sources (the contributing source systems) and
-// connections.
+// plus member_count, sources (the contributing source systems),
+// connections and version_at (the newest member version).
 func viewStatements(schema string, t dcldriver.Table) []string {
 	has := func(name string) bool {
 		for _, c := range t.Columns {
@@ -68,7 +68,7 @@ FROM %s WHERE NOT _deleted`, tbl)
 	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT cluster_id, count(*) AS member_count, "+
 		"list(DISTINCT _source_system ORDER BY _source_system) AS sources, "+
 		"list(DISTINCT _connection_id ORDER BY _connection_id) AS connections, "+
-		"max(_version_at) AS updated_at_version", uv)
+		"max(_version_at) AS version_at", uv)
 	for _, c := range t.Columns {
 		n := ident(c.Name)
 		fmt.Fprintf(&b, ", arg_max(%s, {'v': _version_at, 'i': _ingested_at, 'e': _event_id}) FILTER (WHERE %s IS NOT NULL) AS %s", n, n, n)
