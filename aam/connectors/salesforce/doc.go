@@ -38,7 +38,9 @@
 //	WHERE SystemModstamp > X OR (SystemModstamp = X AND Id > 'Y')
 //
 // so that resuming repeats and skips nothing, and a read from the last
-// cursor yields the records created or changed since. Deleted records
+// cursor yields the records created or changed since. When a query
+// locator expires in the middle of a long read (INVALID_QUERY_LOCATOR),
+// the query is sent again from the last record read. Deleted records
 // are not seen (the query API does not return them).
 //
 // # Getting started

@@ -249,6 +249,14 @@ func (f *fakeOrg) expireTokens() {
 	f.mu.Unlock()
 }
 
+// expireLocators forgets every query locator, as Salesforce does after
+// about 15 minutes.
+func (f *fakeOrg) expireLocators() {
+	f.mu.Lock()
+	clear(f.locators)
+	f.mu.Unlock()
+}
+
 // fail queues failures for the next API requests.
 func (f *fakeOrg) fail(fs ...fakeFailure) {
 	f.mu.Lock()

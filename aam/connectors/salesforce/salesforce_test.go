@@ -643,3 +643,26 @@ func TestJSONConfigDurations(t *testing.T) {
 		t.Fatalf("a bad duration = %v", err)
 	}
 }
+
+func TestExpiredQueryLocator(t *testing.T) {
+	f := newFakeOrg(t)
+	s := open(t, baseConfig(f))
+	var ids []string
+	for b, err := range s.Read(context.Background(), "Account", "") {
+		if err != nil {
+			t.Fatalf("Read across an expired locator: %v", err)
+		}
+		for _, r := range b.Records {
+			ids = append(ids, r.Fields["Id"].(string))
+		}
+		f.expireLocators()
+	}
+	want := "001Dn00000AbCdAIAV 001Dn00000AbCdBIAV 001Dn00000AbCdCIAV 001Dn00000AbCdDIAV 001Dn00000AbCdEIAV 001Dn00000AbCdFIAV 001Dn00000AbCdGIAV"
+	if got := strings.Join(ids, " "); got != want {
+		t.Fatalf("records %s\nwant    %s", got, want)
+	}
+	_, _, queries := f.stats()
+	if len(queries) != 3 { // the first query and one new query per expired locator
+		t.Errorf("%d queries, want 3", len(queries))
+	}
+}

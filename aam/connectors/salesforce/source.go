@@ -413,16 +413,28 @@ func (s *Source) Read(ctx context.Context, name string, cur aam.Cursor) iter.Seq
 			yield(nil, fmt.Errorf("salesforce: the query of %q is %d bytes long, near the REST API's %d-byte URI limit: list fewer fields in Config.Fields", name, len(next), maxURI))
 			return
 		}
+		restarted := false
 		for next != "" {
 			if s.closed.Load() {
 				yield(nil, aam.ErrClosed)
 				return
 			}
 			var page queryResult
-			if err := s.c.getJSON(ctx, next, hdr, &page); err != nil {
+			err := s.c.getJSON(ctx, next, hdr, &page)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Code == "INVALID_QUERY_LOCATOR" && !restarted && !strings.Contains(next, "/query?") {
+				// The query's locator expired (they live about 15
+				// minutes): query again from the last record read.
+				s.c.log.InfoContext(ctx, "salesforce: query locator expired, querying again from the cursor", "object", name)
+				restarted = true
+				next = s.data() + "/query?q=" + url.QueryEscape(o.query(c))
+				continue
+			}
+			if err != nil {
 				yield(nil, err)
 				return
 			}
+			restarted = false
 			next = ""
 			if !page.Done {
 				if !strings.HasPrefix(page.NextRecordsURL, "/services/data/") {
