@@ -279,8 +279,8 @@ type cursor struct {
 // maxURI is the REST API's limit on a request URI.
 const maxURI = 16384
 
-// idRE matches 15- and 18-character Salesforce ids.
-var idRE = func(s string) bool {
+// validID reports whether s is a 15- or 18-character Salesforce id.
+var validID = func(s string) bool {
 	if len(s) != 15 && len(s) != 18 {
 		return false
 	}
@@ -309,7 +309,7 @@ func decodeCursor(cur aam.Cursor) (cursor, error) {
 	dec.DisallowUnknownFields()
 	// The empty id is the beginning, written after a first page of
 	// nothing but row errors.
-	if err := dec.Decode(&c); err != nil || c.V != 1 || (c.ID != "" && !idRE(c.ID)) || (c.ID == "" && c.TS != "") {
+	if err := dec.Decode(&c); err != nil || c.V != 1 || (c.ID != "" && !validID(c.ID)) || (c.ID == "" && c.TS != "") {
 		return cursor{}, fmt.Errorf("%w: not a %s cursor", aam.ErrInvalidCursor, Kind)
 	}
 	if c.TS != "" {
@@ -450,7 +450,7 @@ func (s *Source) Read(ctx context.Context, name string, cur aam.Cursor) iter.Seq
 			for _, r := range page.Records {
 				id, _ := r["Id"].(string)
 				ts, tsOK := parseModstamp(r["SystemModstamp"])
-				if !idRE(id) || (o.modstamp && !tsOK) {
+				if !validID(id) || (o.modstamp && !tsOK) {
 					b.Errors = append(b.Errors, &aam.RowError{File: name, Offset: -1,
 						Err: fmt.Errorf("%w: record without a valid Id or SystemModstamp", aam.ErrMalformedRecord)})
 					continue
