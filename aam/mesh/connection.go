@@ -214,9 +214,10 @@ func (s SourceConfig) Raw() json.RawMessage {
 func (s SourceConfig) IsRedacted() bool { return s.redacted }
 
 // Redacted returns the configuration with the value of every key that
-// names a secret (password, secret, token, key, private, credential,
-// auth, dsn, url with a user) replaced by [Mask], at any depth.
-// Configuration that is not JSON is masked whole.
+// names a secret (see [SecretKey]) replaced by [Mask], at any depth (an
+// object under such a key is masked whole), and the password of any
+// URL ("postgres://user:pw@host") masked. Configuration that is not
+// JSON is masked whole.
 func (s SourceConfig) Redacted() json.RawMessage {
 	if len(s.raw) == 0 {
 		return json.RawMessage("{}")
@@ -290,10 +291,10 @@ func (s SourceConfig) GoString() string { return "mesh.SourceConfig(" + string(s
 // LogValue logs the redacted configuration.
 func (s SourceConfig) LogValue() slog.Value { return slog.StringValue(string(s.Redacted())) }
 
-var secretWords = []string{"password", "passwd", "pwd", "secret", "token", "key", "private", "credential", "auth", "dsn", "cert", "signature", "session", "cookie"}
+var secretWords = []string{"pass", "pwd", "secret", "token", "key", "private", "credential", "auth", "dsn", "cert", "signature", "session", "cookie"}
 
 // SecretKey reports whether a configuration key names a secret: it
-// holds one of password, secret, token, key, private, credential, auth,
+// holds one of pass, pwd, secret, token, key, private, credential, auth,
 // dsn, cert, signature, session or cookie (any case). Over-masking (a
 // "primary_key" setting) is the price of never leaking.
 func SecretKey(k string) bool {

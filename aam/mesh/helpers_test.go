@@ -14,8 +14,8 @@ import (
 	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/aam/mesh/memstore"
 	"github.com/autonomos/autonomos/canonical"
-	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/repair"
+	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -134,9 +134,6 @@ func openFile(raw json.RawMessage) (aam.Connector, error) {
 	}
 	return filesource.New(cfg.Path, &filesource.Config{BatchSize: 2})
 }
-
-
-
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
