@@ -280,7 +280,7 @@ type cursor struct {
 const maxURI = 16384
 
 // validID reports whether s is a 15- or 18-character Salesforce id.
-var validID = func(s string) bool {
+func validID(s string) bool {
 	if len(s) != 15 && len(s) != 18 {
 		return false
 	}
