@@ -37,6 +37,7 @@ type Store struct {
 	conns   map[connKey]mesh.Connection
 	cursors map[cursorKey]aam.Cursor
 	dead    map[connKey][]mesh.DeadRecord
+	deadIdx map[connKey]map[string]int // record id -> index in dead
 }
 
 // New returns an empty Store.
@@ -45,6 +46,7 @@ func New() *Store {
 		conns:   map[connKey]mesh.Connection{},
 		cursors: map[cursorKey]aam.Cursor{},
 		dead:    map[connKey][]mesh.DeadRecord{},
+		deadIdx: map[connKey]map[string]int{},
 	}
 }
 
@@ -162,6 +164,7 @@ func (s *Store) DeleteConnection(ctx context.Context, tenant tenancy.ID, id stri
 	}
 	delete(s.conns, k)
 	delete(s.dead, k)
+	delete(s.deadIdx, k)
 	for ck := range s.cursors {
 		if ck.tenant == tenant && ck.conn == id {
 			delete(s.cursors, ck)
@@ -217,13 +220,18 @@ func (s *Store) AddDeadRecords(ctx context.Context, tenant tenancy.ID, records [
 	defer s.mu.Unlock()
 	for _, r := range records {
 		k := connKey{tenant, r.Connection}
-		list := s.dead[k]
-		if i := slices.IndexFunc(list, func(d mesh.DeadRecord) bool { return d.ID == r.ID }); i >= 0 {
-			r.At = list[i].At
-			list[i] = r
+		idx := s.deadIdx[k]
+		if idx == nil {
+			idx = map[string]int{}
+			s.deadIdx[k] = idx
+		}
+		if i, ok := idx[r.ID]; ok {
+			r.At = s.dead[k][i].At
+			s.dead[k][i] = r
 			continue
 		}
-		s.dead[k] = append(list, r)
+		idx[r.ID] = len(s.dead[k])
+		s.dead[k] = append(s.dead[k], r)
 	}
 	return nil
 }
