@@ -65,6 +65,9 @@ func TestFailingConnectorFailsThenHeals(t *testing.T) {
 	if !errors.Is(err, aam.ErrUnavailable) {
 		t.Fatalf("sync of a source that is down: %v, want ErrUnavailable", err)
 	}
+	if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "auth failed") {
+		t.Errorf("sync error = %q: want the reason without the secret", err)
+	}
 	if st.Attempts != 3 || st.Health != mesh.HealthFailed {
 		t.Errorf("stats = %+v, want 3 attempts and failed health", st)
 	}

@@ -173,7 +173,7 @@ func (m *Mesh) Sync(ctx context.Context, tenant tenancy.ID, id string) (Stats, e
 		msg := scrub(lastErr.Error(), c.Config.Secrets())
 		log.ErrorContext(ctx, "mesh: sync failed", "health", status, "attempts", st.Attempts, "err", msg)
 		m.emit(ctx, Event{Kind: EventSyncFailed, Tenant: tenant, Connection: id, Health: status, Detail: msg, Attempt: st.Attempts})
-		return st, lastErr
+		return st, &scrubbedError{msg: msg, err: lastErr}
 	}
 	log.InfoContext(ctx, "mesh: sync finished", "rows", st.RowsRead, "events", st.EventsPublished,
 		"row_errors", st.RowErrors, "drift", st.DriftEvents, "waiting", len(st.Waiting))
@@ -425,6 +425,16 @@ func (m *Mesh) onboardObject(ctx, tctx context.Context, c Connection, schema *dr
 	m.emit(ctx, Event{Kind: EventMappingProposed, Tenant: c.Tenant, Connection: c.ID, Object: object, Count: mapped, Detail: reason})
 	return false, nil
 }
+
+// scrubbedError shows a message with the connection's secrets masked
+// and still matches its cause with errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 type stageError struct {
 	stage string
