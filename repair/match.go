@@ -287,22 +287,28 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 			break
 		}
 	}
+	if m.foreignObject(s.Object) {
+		return m.noEntity(s, fs)
+	}
 	type entScore struct {
 		idx        int
 		prior, fit float64
 		total      float64
-		rows       [][]pair
 	}
 	scores := make([]entScore, len(m.entities))
+	var scratch []pair
 	for ei := range m.entities {
 		e := &m.entities[ei]
-		rows := make([][]pair, len(fs))
 		// Fit: how well the fields cover the entity's telling targets,
 		// each target counted once (its best field).
 		bestT := make([]float64, len(e.targets))
+		if cap(scratch) < len(e.targets) {
+			scratch = make([]pair, len(e.targets))
+		}
+		row := scratch[:len(e.targets)]
+		ectx := append(append([]string(nil), contextWords[e.name]...), objCtx...)
 		for fi := range fs {
-			ni := m.forEntityObject(fs[fi].ni, e.name, objCtx)
-			row := make([]pair, len(e.targets))
+			ni := forContext(fs[fi].ni, ectx)
 			for ti := range e.targets {
 				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
 				// Only strong name evidence speaks for the entity: weak
@@ -311,7 +317,6 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 					bestT[ti] = max(bestT[ti], min(1, row[ti].score)*e.targets[ti].weight)
 				}
 			}
-			rows[fi] = row
 		}
 		fit := 0.0
 		for _, b := range bestT {
@@ -323,10 +328,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		if e.name == "lead" && prior == 0 {
 			fit *= 0.6
 		}
-		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit, rows: rows}
-	}
-	if m.foreignObject(s.Object) {
-		return m.noEntity(s, fs)
+		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit}
 	}
 	order := make([]int, len(scores))
 	for i := range order {
@@ -347,7 +349,17 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		res.EntityEvidence = append(res.EntityEvidence, fmt.Sprintf("runner-up %s (object name %.1f, fields %.2f)",
 			m.entities[order[1]].name, scores[order[1]].prior, scores[order[1]].fit))
 	}
-	rows := best.rows
+	// The chosen entity's score rows, kept for the assignment.
+	rows := make([][]pair, len(fs))
+	buf := make([]pair, len(fs)*len(e.targets))
+	chosenCtx := append(append([]string(nil), contextWords[e.name]...), objCtx...)
+	for fi := range fs {
+		ni := forContext(fs[fi].ni, chosenCtx)
+		rows[fi] = buf[fi*len(e.targets) : (fi+1)*len(e.targets)]
+		for ti := range e.targets {
+			rows[fi][ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
+		}
+	}
 
 	// People's earlier decisions for this tenant.
 	if len(decisions) > 0 {
@@ -489,6 +501,11 @@ func (m *Matcher) forEntityObject(ni nameInfo, entity string, object []string) n
 	if len(object) > 0 {
 		ctx = append(append([]string(nil), ctx...), object...)
 	}
+	return forContext(ni, ctx)
+}
+
+// forContext drops the context words ctx from a reading.
+func forContext(ni nameInfo, ctx []string) nameInfo {
 	if len(ctx) == 0 {
 		return ni
 	}

@@ -325,12 +325,15 @@ func looksTemporal(v string) (date, ts bool) {
 		}
 		return false, false
 	}
-	if len(v) > 10 {
+	if len(v) > 10 && strings.IndexByte(v, ':') > 0 {
 		for _, l := range tsLayouts {
 			if _, err := time.Parse(l, v); err == nil {
 				return false, true
 			}
 		}
+	}
+	if len(v) > 12 || !strings.ContainsAny(v, "-/.") && !(len(v) == 8 && isDigits(v)) {
+		return false, false
 	}
 	for _, l := range dateLayouts {
 		if len(l) == len(v) || strings.ContainsAny(l, "/.") {
