@@ -234,3 +234,42 @@ func TestAddConnectionValidates(t *testing.T) {
 		t.Errorf("duplicate: err = %v, want ErrExists", err)
 	}
 }
+
+// blocking is a file connector whose Check waits until release closes.
+type blocking struct {
+	aam.Connector
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b blocking) Check(ctx context.Context) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.Connector.Check(ctx)
+}
+
+func TestSyncInProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, map[string]string{"accounts.csv": accountsCSV}, nil)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	e.kinds.Register("blocking", func(raw json.RawMessage) (aam.Connector, error) {
+		c, err := openFile(raw)
+		return blocking{Connector: c, entered: entered, release: release}, err
+	})
+	c := e.conn("crm")
+	c.Kind = "blocking"
+	if _, err := e.mesh.AddConnection(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := e.mesh.Sync(ctx, tenantA, "crm"); done <- err }()
+	<-entered
+	if _, err := e.mesh.Sync(ctx, tenantA, "crm"); !errors.Is(err, mesh.ErrSyncInProgress) {
+		t.Errorf("second concurrent sync: %v, want ErrSyncInProgress", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -298,52 +298,66 @@ func (m *Mesh) syncObject(ctx, tctx context.Context, c Connection, conn aam.Conn
 	if schema.Object == "" {
 		schema.Object = object
 	}
+	key := repair.MappingKey{Connection: c.ID, Object: object}
+	cur, err := m.registry.Current(tctx, key)
+	mapped := err == nil
+	if err != nil && !errors.Is(err, repair.ErrNotFound) {
+		return fail("mapping", err)
+	}
+
+	// A mapped object's drift is repaired before the new schema is
+	// recorded: if the repair fails, the next sync sees the drift again.
+	driftShown := false
+	if mapped {
+		prev, err := m.cfg.DriftStore.Latest(ctx, drift.KeyOf(c.Tenant, schema))
+		if err != nil && !errors.Is(err, drift.ErrNotFound) {
+			return fail("drift", err)
+		}
+		if err == nil && prev.Schema != nil {
+			if diff := drift.Diff(prev.Schema, schema); !diff.Empty() {
+				m.emit(ctx, Event{Kind: EventDriftDetected, Tenant: c.Tenant, Connection: c.ID, Object: object,
+					Count: len(diff.Changes), Detail: "severity " + diff.Severity.String()})
+				driftShown = true
+				out, err := m.registry.HandleDrift(tctx, key, *prev.Schema, *schema)
+				if err != nil {
+					return fail("repair", err)
+				}
+				st.RepairsApplied += len(out.Applied)
+				st.RepairsQueued += len(out.Queued)
+				for _, r := range out.Applied {
+					m.emit(ctx, Event{Kind: EventRepairApplied, Tenant: c.Tenant, Connection: c.ID, Object: object, Count: 1,
+						Detail: r.Field + " -> " + r.To + " (" + r.Target + ")"})
+				}
+				for _, q := range out.Queued {
+					m.emit(ctx, Event{Kind: EventRepairQueued, Tenant: c.Tenant, Connection: c.ID, Object: object, Count: 1,
+						Detail: q.Repair.Field + ": " + q.Reason})
+				}
+				cur = out.Version
+			}
+		}
+	}
 	dev, err := m.detector.Observe(ctx, c.Tenant, schema)
 	if err != nil {
 		return fail("drift", err)
 	}
 	if dev != nil {
 		st.DriftEvents++
+	}
+	if dev != nil && !driftShown {
 		m.emit(ctx, Event{Kind: EventDriftDetected, Tenant: c.Tenant, Connection: c.ID, Object: object,
 			Count: len(dev.Diff.Changes), Detail: "severity " + dev.Severity.String()})
 	}
-
-	key := repair.MappingKey{Connection: c.ID, Object: object}
-	cur, err := m.registry.Current(tctx, key)
-	switch {
-	case errors.Is(err, repair.ErrNotFound):
+	if !mapped {
 		applied, err := m.onboardObject(ctx, tctx, c, schema, settings, st)
-		if err != nil || !applied {
-			if err != nil {
-				return fail("mapping", err)
-			}
+		if err != nil {
+			return fail("mapping", err)
+		}
+		if !applied {
 			return false, nil
 		}
 		if cur, err = m.registry.Current(tctx, key); err != nil {
 			return fail("mapping", err)
 		}
-	case err != nil:
-		return fail("mapping", err)
-	case dev != nil:
-		prev, err := m.cfg.DriftStore.Get(ctx, drift.KeyOf(c.Tenant, schema), dev.OldVersion)
-		if err != nil {
-			return fail("drift", err)
-		}
-		out, err := m.registry.HandleDrift(tctx, key, *prev.Schema, *schema)
-		if err != nil {
-			return fail("repair", err)
-		}
-		st.RepairsApplied += len(out.Applied)
-		st.RepairsQueued += len(out.Queued)
-		for _, r := range out.Applied {
-			m.emit(ctx, Event{Kind: EventRepairApplied, Tenant: c.Tenant, Connection: c.ID, Object: object, Count: 1,
-				Detail: r.Field + " -> " + r.To + " (" + r.Target + ")"})
-		}
-		for _, q := range out.Queued {
-			m.emit(ctx, Event{Kind: EventRepairQueued, Tenant: c.Tenant, Connection: c.ID, Object: object, Count: 1,
-				Detail: q.Repair.Field + ": " + q.Reason})
-		}
-		cur = out.Version
 	}
 
 	pending, err := m.registry.Reviews(tctx, repair.ReviewFilter{Status: repair.ReviewPending, Connection: c.ID, Object: object})
