@@ -1,78 +1,100 @@
 // Command hostd is the reference multi-tenant server of AutonomOS.
 //
-// With no settings it runs the embedded default on 127.0.0.1:5000. It is
-// being built up issue by issue; today it serves the liveness probe and
-// the canonical ontology.
+// With no settings it runs the embedded default on 127.0.0.1:5000: state
+// (accounts, the JWT key, mappings and review queue) under a data
+// directory, a demo tenant and user created on first start (the password
+// is printed once), bearer-token authentication on /api/v1, per-tenant
+// rate limits, RFC 9457 problem details, Prometheus metrics at /metrics
+// and an OpenAPI 3.1 document at /openapi.json built from the same route
+// table as the mux. `hostd -h` lists every setting. Server mode
+// (PostgreSQL and Redis) is not implemented yet: hostd refuses to start
+// when DATABASE_URL or SUPABASE_DATABASE_URL is set rather than silently
+// running embedded.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
-
-	"github.com/autonomos/autonomos/canonical"
 )
 
 func main() {
-	addr := flag.String("addr", envOr("HOSTD_ADDR", "127.0.0.1:5000"), "listen address (env HOSTD_ADDR)")
-	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(*addr, log); err != nil {
+	cfg, err := parseConfig(os.Args[1:], getenvOS, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hostd:", err)
+		os.Exit(2)
+	}
+	log := newLogger(os.Stderr, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log, os.Stdout, nil); err != nil {
 		log.Error("hostd stopped", "err", err)
+		stop()
 		os.Exit(1)
 	}
 }
 
-func run(addr string, log *slog.Logger) error {
-	ont := canonical.V1()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /api/v1/ontology", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, ont.Entities())
-	})
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// run serves until ctx is done, then shuts down gracefully: it stops
+// accepting, lets in-flight requests finish within cfg.ShutdownTimeout and
+// closes the stores. When ready is not nil it receives the listen address
+// once the server accepts connections.
+func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready chan<- string) error {
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
 	srv := &http.Server{
-		Addr:              addr,
-		Handler:           mux,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      cfg.HandlerTimeout + 15*time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("hostd listening", "url", "http://"+addr+"/")
+	go func() { errc <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("hostd listening", "url", url, "mode", "embedded", "data_dir", cfg.DataDir, "auth", cfg.AuthEnabled)
+	a.printLogin(out, url)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	log.Info("hostd shutting down", "grace", cfg.ShutdownTimeout)
+	shutdown, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return fmt.Errorf("shutdown: %w", err)
 	}
+	log.Info("hostd stopped cleanly")
 	return nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

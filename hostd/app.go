@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/autonomos/autonomos/authn"
+	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/graphstore"
+	graphmem "github.com/autonomos/autonomos/graphstore/memstore"
+	"github.com/autonomos/autonomos/nlp"
+	"github.com/autonomos/autonomos/repair"
+	repairmem "github.com/autonomos/autonomos/repair/memstore"
+	"github.com/autonomos/autonomos/repair/slack"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// DemoEmail is the login of the demo user made on first start.
+const DemoEmail = "demo@autonomos.dev"
+
+// app is one running hostd: its stores, services and HTTP handler.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	limiter *tenantLimiter
+
+	accounts *fileAuthStore
+	auth     *authn.Service
+	authn    authn.Authenticator
+	graphs   *graphstore.Store
+	registry *repair.Registry
+	router   *nlp.Router
+	ontology *canonical.Ontology
+
+	demoTenant tenancy.ID
+	// demoPassword is set only on the start that created the demo user.
+	demoPassword string
+
+	routes  []route
+	handler http.Handler
+}
+
+// newApp opens the embedded-mode state under cfg.DataDir and builds the
+// handler. It does not listen.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("server mode (SUPABASE_DATABASE_URL or DATABASE_URL is set) is not implemented yet; unset both to run the embedded default")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	a := &app{
+		cfg:      cfg,
+		log:      log,
+		metrics:  newMetrics(),
+		limiter:  newTenantLimiter(cfg.RateLimit, cfg.RateBurst),
+		ontology: canonical.V1(),
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.close()
+		}
+	}()
+
+	secret, err := jwtSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := authn.NewTokens([]authn.Key{{ID: "hostd-1", Secret: secret}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("token keys: %w", err)
+	}
+	if a.accounts, err = openFileAuthStore(filepath.Join(cfg.DataDir, "accounts.json")); err != nil {
+		return nil, err
+	}
+	if a.auth, err = authn.NewService(a.accounts, tokens, &authn.ServiceConfig{Logger: log}); err != nil {
+		return nil, fmt.Errorf("accounts service: %w", err)
+	}
+	a.authn = tokens
+	if !cfg.AuthEnabled {
+		dev, err := authn.NewDevBypass(authn.DevBypassConfig{ListenAddr: cfg.Addr, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("DCL_AUTH_ENABLED=false: %w", err)
+		}
+		if err := a.auth.EnsureDevUser(ctx); err != nil {
+			return nil, fmt.Errorf("development user: %w", err)
+		}
+		a.authn = dev
+	}
+
+	if a.graphs, err = graphstore.New(graphmem.New(), &graphstore.Config{Logger: log}); err != nil {
+		return nil, fmt.Errorf("graph store: %w", err)
+	}
+	repairStore, err := repairmem.Open(filepath.Join(cfg.DataDir, "repair.json"))
+	if err != nil {
+		return nil, err
+	}
+	rcfg := &repair.RegistryConfig{Ontology: a.ontology, Logger: log}
+	if cfg.SlackWebhookURL != "" {
+		n, err := slack.New(cfg.SlackWebhookURL, nil)
+		if err != nil {
+			repairStore.Close()
+			return nil, fmt.Errorf("SLACK_WEBHOOK_URL: %w", err)
+		}
+		rcfg.Notifier = n
+	}
+	a.registry = repair.NewRegistry(repairStore, rcfg)
+	if a.router, err = nlp.NewRouter(nil); err != nil {
+		return nil, fmt.Errorf("persona router: %w", err)
+	}
+
+	if err := a.ensureDemo(ctx); err != nil {
+		return nil, err
+	}
+	if !cfg.AuthEnabled {
+		if _, err := a.graphs.SeedDemo(ctx, authn.DevTenantID); err != nil {
+			return nil, fmt.Errorf("seed development graph: %w", err)
+		}
+	}
+
+	a.routes = a.routeTable()
+	a.handler = a.outer(a.buildMux())
+	ok = true
+	return a, nil
+}
+
+// ensureDemo creates the demo tenant and user on first start (keeping the
+// generated password for the one-time message) and seeds the demo graph.
+func (a *app) ensureDemo(ctx context.Context) error {
+	u, err := a.accounts.UserByEmail(ctx, DemoEmail)
+	switch {
+	case err == nil:
+		a.demoTenant = u.TenantID
+	case errors.Is(err, authn.ErrNotFound):
+		pw, err := randomPassword()
+		if err != nil {
+			return err
+		}
+		sess, err := a.auth.Register(ctx, authn.RegisterRequest{TenantName: "Demo", Email: DemoEmail, Password: pw})
+		if err != nil {
+			return fmt.Errorf("create demo user: %w", err)
+		}
+		a.demoTenant = sess.Tenant.ID
+		a.demoPassword = pw
+	default:
+		return fmt.Errorf("look up demo user: %w", err)
+	}
+	if _, err := a.graphs.SeedDemo(ctx, a.demoTenant); err != nil {
+		return fmt.Errorf("seed demo graph: %w", err)
+	}
+	return nil
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate demo password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// jwtSecret returns JWT_SECRET, or the key kept in the data directory,
+// generating it on first start. The key is never logged.
+func jwtSecret(cfg Config) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "jwt.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if derr != nil || len(key) < authn.MinHMACKeyBytes {
+			return nil, fmt.Errorf("JWT key file %s is malformed (want base64 of at least %d bytes); remove it to generate a new one (existing tokens stop working)", path, authn.MinHMACKeyBytes)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read JWT key file %s: %w", path, err)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("generate JWT key: %w", err)
+	}
+	if err := writeFileAtomic(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
+		return nil, fmt.Errorf("write JWT key file %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// printLogin tells the operator how to log in. The password appears only
+// on the start that created the demo user, on out (the terminal), never
+// in the log.
+func (a *app) printLogin(out io.Writer, url string) {
+	fmt.Fprintf(out, "\nAutonomOS hostd is running at %s\n", url)
+	switch {
+	case !a.cfg.AuthEnabled:
+		fmt.Fprintf(out, "Authentication is OFF (DCL_AUTH_ENABLED=false): every request acts as %s.\n\n", authn.DevEmail)
+	case a.demoPassword != "":
+		fmt.Fprintf(out, "A demo tenant was created. Log in with:\n  email:    %s\n  password: %s\n", DemoEmail, a.demoPassword)
+		fmt.Fprintf(out, "This password is shown only once; only its hash is kept in %s.\n", filepath.Join(a.cfg.DataDir, "accounts.json"))
+		fmt.Fprintf(out, "  curl -s -X POST %s/api/v1/auth/login -d '{\"email\":\"%s\",\"password\":\"<password>\"}'\n\n", url, DemoEmail)
+	default:
+		fmt.Fprintf(out, "Log in as %s with the password printed at the first start (data in %s).\n\n", DemoEmail, a.cfg.DataDir)
+	}
+}
+
+func (a *app) close() {
+	if a.registry != nil {
+		if err := a.registry.Close(); err != nil {
+			a.log.Warn("close repair registry", "err", err)
+		}
+	}
+	if a.graphs != nil {
+		_ = a.graphs.Close()
+	}
+}
+
+// buildMux registers every route of the table; nothing else is served.
+func (a *app) buildMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	protect := authn.Middleware(a.authn, &authn.MiddlewareConfig{Logger: a.log})
+	for _, rt := range a.routes {
+		h := rt.handler
+		if rt.auth {
+			h = protect(a.rateLimited(h))
+		}
+		timeout := a.cfg.HandlerTimeout
+		if rt.timeout > 0 {
+			timeout = rt.timeout
+		}
+		mux.Handle(rt.method+" "+rt.path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
+	}
+	return mux
+}
+
+func (a *app) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything hostd can be told. Every field comes from an
+// environment variable or a flag (flags win over the environment); secrets
+// come only from the environment, since flags show in process listings.
+// `hostd -h` lists them all.
+type Config struct {
+	// Addr is the listen address. Defaults to 127.0.0.1:5000.
+	Addr string
+	// DataDir holds the embedded mode's state (accounts, JWT key,
+	// mappings). Defaults to $XDG_DATA_HOME/autonomos when XDG_DATA_HOME
+	// is set, else ./data.
+	DataDir string
+	// DatabaseURL selects server mode. SUPABASE_DATABASE_URL wins over
+	// DATABASE_URL. Defaults to "" (embedded mode).
+	DatabaseURL string
+	// RedisURL is the Redis of server mode. Defaults to "".
+	RedisURL string
+	// AuthEnabled is DCL_AUTH_ENABLED; false maps onto authn's development
+	// bypass, allowed only on a loopback listener. Defaults to true.
+	AuthEnabled bool
+	// JWTSecret signs tokens (HS256, at least 32 bytes). Defaults to a
+	// random key generated once and kept in DataDir/jwt.key.
+	JWTSecret string
+	// OpenAIAPIKey enables the LLM features. Defaults to "" (none).
+	OpenAIAPIKey string
+	// OpenAIBaseURL is the OpenAI-compatible endpoint. Defaults to
+	// https://api.openai.com/v1.
+	OpenAIBaseURL string
+	// OpenAIModel is the chat model. Defaults to gpt-4o-mini.
+	OpenAIModel string
+	// SlackWebhookURL receives review-queue notifications. Defaults to ""
+	// (none).
+	SlackWebhookURL string
+	// UseAAMAsSource is USE_AAM_AS_SOURCE: the DCL reads the mesh's feed
+	// instead of the sources. Defaults to false.
+	UseAAMAsSource bool
+	// MaxBodyBytes bounds request bodies. Defaults to 1 MiB.
+	MaxBodyBytes int64
+	// HandlerTimeout bounds each API handler. Defaults to 15s.
+	HandlerTimeout time.Duration
+	// RateLimit is the per-tenant request rate (requests per second) on
+	// /api/v1. Defaults to 50.
+	RateLimit float64
+	// RateBurst is the per-tenant burst. Defaults to 100.
+	RateBurst int
+	// ShutdownTimeout bounds the graceful shutdown. Defaults to 20s.
+	ShutdownTimeout time.Duration
+	// LogLevel is debug, info, warn or error. Defaults to info.
+	LogLevel string
+}
+
+// setting is one line of the settings table that both parsing and `-h`
+// use, so the help cannot drift from what is read.
+type setting struct {
+	flag   string // "" for secrets: environment only
+	env    []string
+	def    string
+	help   string
+	secret bool
+	dst    *string
+}
+
+func defaultDataDir(getenv func(string) string) string {
+	if x := getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "autonomos")
+	}
+	return "./data"
+}
+
+type rawConfig struct {
+	addr, dataDir, dbURL, supaURL, redisURL, authEnabled, jwtSecret string
+	openaiKey, openaiBase, openaiModel, slack, useAAM               string
+	maxBody, handlerTimeout, rateLimit, rateBurst, shutdown, level  string
+}
+
+func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
+	return []setting{
+		{flag: "addr", env: []string{"HOSTD_ADDR"}, def: "127.0.0.1:5000", help: "listen address (host:port)", dst: &raw.addr},
+		{flag: "data-dir", env: []string{"HOSTD_DATA_DIR"}, def: defaultDataDir(getenv), help: "directory of the embedded mode's state (default $XDG_DATA_HOME/autonomos or ./data)", dst: &raw.dataDir},
+		{env: []string{"SUPABASE_DATABASE_URL"}, help: "PostgreSQL URL for server mode; wins over DATABASE_URL (not implemented yet)", secret: true, dst: &raw.supaURL},
+		{env: []string{"DATABASE_URL"}, help: "PostgreSQL URL for server mode (not implemented yet)", secret: true, dst: &raw.dbURL},
+		{flag: "redis-url", env: []string{"REDIS_URL"}, help: "Redis URL for server mode (rediss:// for TLS)", dst: &raw.redisURL},
+		{flag: "auth-enabled", env: []string{"DCL_AUTH_ENABLED"}, def: "true", help: "require bearer tokens on /api/v1; false = development bypass, loopback only", dst: &raw.authEnabled},
+		{env: []string{"JWT_SECRET"}, help: "HS256 token secret, at least 32 bytes (default: generated once, kept in <data-dir>/jwt.key)", secret: true, dst: &raw.jwtSecret},
+		{env: []string{"OPENAI_API_KEY"}, help: "API key of the OpenAI-compatible LLM endpoint (default: no LLM)", secret: true, dst: &raw.openaiKey},
+		{flag: "openai-base-url", env: []string{"OPENAI_BASE_URL"}, def: "https://api.openai.com/v1", help: "OpenAI-compatible endpoint", dst: &raw.openaiBase},
+		{flag: "openai-model", env: []string{"OPENAI_MODEL"}, def: "gpt-4o-mini", help: "chat model", dst: &raw.openaiModel},
+		{env: []string{"SLACK_WEBHOOK_URL"}, help: "Slack incoming webhook for review notifications (default: none)", secret: true, dst: &raw.slack},
+		{flag: "use-aam-as-source", env: []string{"USE_AAM_AS_SOURCE"}, def: "false", help: "the DCL reads the AAM mesh feed instead of the sources", dst: &raw.useAAM},
+		{flag: "max-body-bytes", env: []string{"HOSTD_MAX_BODY_BYTES"}, def: "1048576", help: "largest accepted request body", dst: &raw.maxBody},
+		{flag: "handler-timeout", env: []string{"HOSTD_HANDLER_TIMEOUT"}, def: "15s", help: "time limit of one API request", dst: &raw.handlerTimeout},
+		{flag: "rate-limit", env: []string{"HOSTD_RATE_LIMIT"}, def: "50", help: "per-tenant requests per second on /api/v1", dst: &raw.rateLimit},
+		{flag: "rate-burst", env: []string{"HOSTD_RATE_BURST"}, def: "100", help: "per-tenant burst on /api/v1", dst: &raw.rateBurst},
+		{flag: "shutdown-timeout", env: []string{"HOSTD_SHUTDOWN_TIMEOUT"}, def: "20s", help: "how long shutdown waits for in-flight requests", dst: &raw.shutdown},
+		{flag: "log-level", env: []string{"HOSTD_LOG_LEVEL"}, def: "info", help: "debug, info, warn or error", dst: &raw.level},
+	}
+}
+
+// errHelp is returned by parseConfig after -h printed the usage.
+var errHelp = flag.ErrHelp
+
+// parseConfig reads the settings from args (without the program name) and
+// the environment through getenv. Usage and errors go to out.
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var raw rawConfig
+	table := settingsTable(&raw, getenv)
+	fs := flag.NewFlagSet("hostd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	for i := range table {
+		s := &table[i]
+		v := s.def
+		for _, e := range s.env {
+			if ev := getenv(e); ev != "" {
+				v = ev
+				break
+			}
+		}
+		*s.dst = v
+		if s.flag != "" {
+			fs.StringVar(s.dst, s.flag, v, s.help)
+		}
+	}
+	fs.Usage = func() { printUsage(out, table) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (settings are flags or environment variables; see hostd -h)", fs.Arg(0))
+	}
+	return raw.config()
+}
+
+func printUsage(out io.Writer, table []setting) {
+	fmt.Fprintln(out, "Usage: hostd [flags]")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "hostd is the AutonomOS reference server. With no settings it runs the embedded")
+	fmt.Fprintln(out, "default: state under the data directory, no services needed.")
+	fmt.Fprintln(out, "Every setting is an environment variable or a flag (flags win); secrets are")
+	fmt.Fprintln(out, "read only from the environment and never printed.")
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "  %-22s %-24s %-26s %s\n", "FLAG", "ENVIRONMENT", "DEFAULT", "MEANING")
+	for _, s := range table {
+		f := "-"
+		if s.flag != "" {
+			f = "-" + s.flag
+		}
+		def := s.def
+		if s.secret {
+			def = "(secret, env only)"
+		}
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(out, "  %-22s %-24s %-26s %s\n", f, strings.Join(s.env, ","), def, s.help)
+	}
+}
+
+func (raw rawConfig) config() (Config, error) {
+	c := Config{
+		Addr:            strings.TrimSpace(raw.addr),
+		DataDir:         raw.dataDir,
+		DatabaseURL:     raw.dbURL,
+		RedisURL:        raw.redisURL,
+		JWTSecret:       raw.jwtSecret,
+		OpenAIAPIKey:    raw.openaiKey,
+		OpenAIBaseURL:   raw.openaiBase,
+		OpenAIModel:     raw.openaiModel,
+		SlackWebhookURL: raw.slack,
+		LogLevel:        raw.level,
+	}
+	if raw.supaURL != "" {
+		c.DatabaseURL = raw.supaURL
+	}
+	var errs []error
+	bad := func(name, value, want string) {
+		errs = append(errs, fmt.Errorf("setting %s: %q is not %s", name, value, want))
+	}
+	var err error
+	if c.AuthEnabled, err = parseBool(raw.authEnabled); err != nil {
+		bad("DCL_AUTH_ENABLED", raw.authEnabled, "true or false")
+	}
+	if c.UseAAMAsSource, err = parseBool(raw.useAAM); err != nil {
+		bad("USE_AAM_AS_SOURCE", raw.useAAM, "true or false")
+	}
+	if c.MaxBodyBytes, err = strconv.ParseInt(raw.maxBody, 10, 64); err != nil || c.MaxBodyBytes < 1 {
+		bad("HOSTD_MAX_BODY_BYTES", raw.maxBody, "a positive number of bytes")
+	}
+	if c.HandlerTimeout, err = time.ParseDuration(raw.handlerTimeout); err != nil || c.HandlerTimeout <= 0 {
+		bad("HOSTD_HANDLER_TIMEOUT", raw.handlerTimeout, "a positive duration such as 15s")
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(raw.shutdown); err != nil || c.ShutdownTimeout <= 0 {
+		bad("HOSTD_SHUTDOWN_TIMEOUT", raw.shutdown, "a positive duration such as 20s")
+	}
+	if c.RateLimit, err = strconv.ParseFloat(raw.rateLimit, 64); err != nil || !(c.RateLimit > 0) {
+		bad("HOSTD_RATE_LIMIT", raw.rateLimit, "a positive number of requests per second")
+	}
+	if c.RateBurst, err = strconv.Atoi(raw.rateBurst); err != nil || c.RateBurst < 1 {
+		bad("HOSTD_RATE_BURST", raw.rateBurst, "a positive whole number")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("HOSTD_LOG_LEVEL", raw.level, "debug, info, warn or error")
+	}
+	if c.Addr == "" {
+		bad("HOSTD_ADDR", raw.addr, "a host:port address")
+	}
+	if c.DataDir == "" {
+		bad("HOSTD_DATA_DIR", raw.dataDir, "a directory")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		// The value is a secret: name the setting, never the value.
+		errs = append(errs, errors.New("setting JWT_SECRET: too short (at least 32 bytes)"))
+	}
+	if c.OpenAIBaseURL != "" {
+		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("OPENAI_BASE_URL", c.OpenAIBaseURL, "an http(s) URL")
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "t", "on", "yes", "y":
+		return true, nil
+	case "", "0", "false", "f", "off", "no", "n":
+		return false, nil
+	}
+	return false, errors.New("not a boolean")
+}
+
+// getenvOS is os.Getenv; tests pass a map lookup instead.
+func getenvOS(k string) string { return os.Getenv(k) }

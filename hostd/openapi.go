@@ -1,0 +1,111 @@
+package main
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var pathParam = regexp.MustCompile(`\{([a-zA-Z_][a-zA-Z0-9_]*)\}`)
+
+// openAPI builds the OpenAPI 3.1 document from the route table, the same
+// table the mux is built from.
+func openAPI(routes []route) map[string]any {
+	paths := map[string]any{}
+	for _, rt := range routes {
+		item, _ := paths[rt.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[rt.path] = item
+		}
+		op := map[string]any{
+			"operationId": operationID(rt),
+			"summary":     rt.summary,
+			"tags":        []string{rt.tag},
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
+			params = append(params, map[string]any{
+				"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"},
+			})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.body != "" {
+			op["requestBody"] = map[string]any{
+				"description": rt.body,
+				"required":    !strings.HasPrefix(rt.body, "optional"),
+				"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+			}
+		}
+		responses := map[string]any{
+			strconv.Itoa(rt.ok): map[string]any{
+				"description": http.StatusText(rt.ok),
+				"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+			},
+		}
+		errs := append([]int(nil), rt.errors...)
+		if rt.auth {
+			op["security"] = []any{map[string]any{"bearer": []string{}}}
+			errs = append(errs, http.StatusUnauthorized, http.StatusTooManyRequests)
+		}
+		for _, code := range errs {
+			responses[strconv.Itoa(code)] = map[string]any{"$ref": "#/components/responses/Problem"}
+		}
+		op["responses"] = responses
+		item[strings.ToLower(rt.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "AutonomOS hostd API",
+			"version": "v1",
+			"description": "The reference multi-tenant server of AutonomOS. Errors are RFC 9457 problem details; " +
+				"a resource of another tenant answers 404.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"bearer": map[string]any{"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+			},
+			"schemas": map[string]any{
+				"Problem": map[string]any{
+					"type":     "object",
+					"required": []string{"type", "title", "status"},
+					"properties": map[string]any{
+						"type":       map[string]any{"type": "string"},
+						"title":      map[string]any{"type": "string"},
+						"status":     map[string]any{"type": "integer"},
+						"detail":     map[string]any{"type": "string"},
+						"instance":   map[string]any{"type": "string"},
+						"request_id": map[string]any{"type": "string"},
+					},
+				},
+			},
+			"responses": map[string]any{
+				"Problem": map[string]any{
+					"description": "An RFC 9457 problem details body.",
+					"content": map[string]any{
+						"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}},
+					},
+				},
+			},
+		},
+	}
+}
+
+// operationID is a stable id such as "getApiV1MappingsConnectionObject".
+func operationID(rt route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(rt.method))
+	for _, part := range strings.FieldsFunc(rt.path, func(r rune) bool { return r == '/' || r == '{' || r == '}' || r == '.' || r == '_' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func (a *app) openAPIJSON(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, openAPI(a.routes))
+}

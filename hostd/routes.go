@@ -1,0 +1,257 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/autonomos/autonomos/authn"
+	"github.com/autonomos/autonomos/graphstore"
+	"github.com/autonomos/autonomos/nlp"
+	"github.com/autonomos/autonomos/repair"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// route is one entry of the route table. The mux and the OpenAPI document
+// are both built from the table, so they cannot disagree.
+type route struct {
+	method  string
+	path    string
+	tag     string
+	summary string
+	// auth puts the route behind authn.Middleware and the per-tenant
+	// rate limit.
+	auth bool
+	// body describes the JSON request body; "" when there is none.
+	body string
+	// ok is the success status.
+	ok int
+	// errors are the problem statuses the route documents (401 and 429
+	// are added for authenticated routes).
+	errors []int
+	// timeout overrides Config.HandlerTimeout when positive.
+	timeout time.Duration
+	handler http.Handler
+}
+
+func (a *app) routeTable() []route {
+	return []route{
+		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process answers.", ok: 200, handler: a.handle(a.healthz)},
+		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the stores answer (PostgreSQL and Redis in server mode).", ok: 200, errors: []int{503}, handler: a.handle(a.readyz)},
+		{method: "GET", path: "/metrics", tag: "ops", summary: "Prometheus metrics.", ok: 200, handler: a.metricsHandler()},
+		{method: "GET", path: "/openapi.json", tag: "ops", summary: "This OpenAPI 3.1 document.", ok: 200, handler: a.handle(a.openAPIJSON)},
+
+		{method: "POST", path: "/api/v1/auth/register", tag: "auth", summary: "Register a tenant with its first user; returns a session.", body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413}, handler: a.auth.RegisterHandler()},
+		{method: "POST", path: "/api/v1/auth/login", tag: "auth", summary: "Log in with email and password; returns a bearer token.", body: "{email, password}", ok: 200, errors: []int{400, 401, 413, 429}, handler: a.auth.LoginHandler()},
+		{method: "GET", path: "/api/v1/auth/me", tag: "auth", summary: "The current user and tenant.", auth: true, ok: 200, handler: a.auth.MeHandler()},
+
+		{method: "GET", path: "/api/v1/ontology", tag: "ontology", summary: "The canonical ontology's entities and fields.", auth: true, ok: 200, handler: a.handle(a.getOntology)},
+
+		{method: "GET", path: "/api/v1/graph", tag: "graph", summary: "The tenant's graph of sources, objects, entities, views and agents.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getGraph)},
+		{method: "PUT", path: "/api/v1/graph", tag: "graph", summary: "Save the tenant's graph; its version must be the one it was loaded at.", auth: true, body: "a graph with the version it was loaded at", ok: 200, errors: []int{400, 409, 413, 422}, handler: a.handle(a.putGraph)},
+
+		{method: "POST", path: "/api/v1/nlp/route", tag: "nlp", summary: "Route a question to a persona (CRO, CFO, COO, CTO).", auth: true, body: "{question, persona?}", ok: 200, errors: []int{400, 413}, handler: a.handle(a.nlpRoute)},
+
+		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
+		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
+
+		{method: "GET", path: "/api/v1/reviews", tag: "reviews", summary: "The review queue (filters: status, connection, object, limit).", auth: true, ok: 200, errors: []int{400}, handler: a.handle(a.listReviews)},
+		{method: "GET", path: "/api/v1/reviews/{id}", tag: "reviews", summary: "One review item.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getReview)},
+		{method: "POST", path: "/api/v1/reviews/{id}/approve", tag: "reviews", summary: "Approve a proposed repair, optionally edited.", auth: true, body: "optional {to, target, unmap, note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.approveReview)},
+		{method: "POST", path: "/api/v1/reviews/{id}/reject", tag: "reviews", summary: "Reject a proposed repair.", auth: true, body: "optional {note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.rejectReview)},
+	}
+}
+
+func (a *app) healthz(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *app) readyz(w http.ResponseWriter, _ *http.Request) error {
+	// Embedded mode has no service to reach; server mode (not yet built)
+	// will ping PostgreSQL and Redis here.
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "mode": "embedded"})
+}
+
+func (a *app) getOntology(w http.ResponseWriter, _ *http.Request) error {
+	return writeJSON(w, http.StatusOK, a.ontology.Entities())
+}
+
+func (a *app) getGraph(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	g, err := a.graphs.Load(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, g)
+}
+
+func (a *app) putGraph(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	var g graphstore.Graph
+	if err := decodeJSON(r, &g); err != nil {
+		return err
+	}
+	saved, err := a.graphs.Save(r.Context(), tenant, &g)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, saved)
+}
+
+type routeRequest struct {
+	Question string `json:"question"`
+	Persona  string `json:"persona,omitempty"`
+}
+
+type routeResponse struct {
+	Persona    nlp.Persona              `json:"persona"`
+	Confidence float64                  `json:"confidence"`
+	Margin     float64                  `json:"margin"`
+	Source     nlp.RouteSource          `json:"source"`
+	Scores     map[nlp.Persona]float64  `json:"scores"`
+	Terms      map[nlp.Persona][]string `json:"terms,omitempty"`
+}
+
+func (a *app) nlpRoute(w http.ResponseWriter, r *http.Request) error {
+	var req routeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	var opts *nlp.RouteOptions
+	if req.Persona != "" {
+		p, err := nlp.ParsePersona(req.Persona)
+		if err != nil {
+			return err
+		}
+		opts = &nlp.RouteOptions{Override: p}
+	}
+	rt, err := a.router.Route(r.Context(), req.Question, opts)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, routeResponse{Persona: rt.Persona, Confidence: rt.Confidence, Margin: rt.Margin, Source: rt.Source, Scores: rt.Scores, Terms: rt.Terms})
+}
+
+func mappingKey(r *http.Request) repair.MappingKey {
+	return repair.MappingKey{Connection: r.PathValue("connection"), Object: r.PathValue("object")}
+}
+
+func (a *app) getMapping(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.registry.Current(r.Context(), mappingKey(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (a *app) mappingHistory(w http.ResponseWriter, r *http.Request) error {
+	vs, err := a.registry.History(r.Context(), mappingKey(r))
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return repair.ErrNotFound
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+func (a *app) listReviews(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := repair.ReviewFilter{
+		Status:     repair.ReviewStatus(q.Get("status")),
+		Connection: q.Get("connection"),
+		Object:     q.Get("object"),
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest("query parameter limit: %q is not a number from 1 to 1000", l)
+		}
+		f.Limit = n
+	}
+	items, err := a.registry.Reviews(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []repair.ReviewItem{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (a *app) getReview(w http.ResponseWriter, r *http.Request) error {
+	item, err := a.registry.Review(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, item)
+}
+
+type approveRequest struct {
+	To     string `json:"to,omitempty"`
+	Target string `json:"target,omitempty"`
+	Unmap  bool   `json:"unmap,omitempty"`
+	Note   string `json:"note,omitempty"`
+}
+
+// decodeOptional decodes a JSON body when there is one.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(r, v)
+}
+
+func actor(r *http.Request) (string, error) {
+	p, err := authn.PrincipalFromContext(r.Context())
+	if err != nil {
+		return "", err
+	}
+	return p.Email, nil
+}
+
+func (a *app) approveReview(w http.ResponseWriter, r *http.Request) error {
+	var req approveRequest
+	if err := decodeOptional(r, &req); err != nil {
+		return err
+	}
+	who, err := actor(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	var item repair.ReviewItem
+	if req != (approveRequest{}) {
+		item, err = a.registry.ApproveEdited(r.Context(), id, who, repair.Edit{To: req.To, Target: req.Target, Unmap: req.Unmap, Note: req.Note})
+	} else {
+		item, err = a.registry.Approve(r.Context(), id, who)
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, item)
+}
+
+func (a *app) rejectReview(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Note string `json:"note,omitempty"`
+	}
+	if err := decodeOptional(r, &req); err != nil {
+		return err
+	}
+	who, err := actor(r)
+	if err != nil {
+		return err
+	}
+	item, err := a.registry.Reject(r.Context(), r.PathValue("id"), who, req.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, item)
+}
