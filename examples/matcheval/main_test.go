@@ -77,7 +77,7 @@ func TestDevTargets(t *testing.T) {
 // TestOwnCases reports the figures on the repair package's own cases for
 // other vendors (both batches) and keeps a floor under them.
 func TestOwnCases(t *testing.T) {
-	for _, sub := range []string{"cases", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13", "holdout14", "holdout15", "holdout16"} {
+	for _, sub := range []string{"cases", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10", "holdout11", "holdout12", "holdout13", "holdout14", "holdout15", "holdout16", "holdout17"} {
 		s := score(runEval(t, evalDir(t, "repair", "testdata", sub)))
 		t.Logf("own %s: %d fields, match accuracy %.3f precision %.3f recall %.3f",
 			sub, s.MatchFields, s.accuracy(), s.precision(), s.recall())
