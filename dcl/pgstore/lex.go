@@ -97,6 +97,9 @@ func scan(q string) (scanned, error) {
 			return refuse(dcl.RefusedMultiple, "")
 		}
 		tokens++
+		if tokens == 1 && c != '(' && (!isIdentStart(c) || i+1 < len(q) && (q[i+1] == '\'' || q[i+1] == '&')) {
+			return refuse(dcl.RefusedNotSelect, "")
+		}
 		switch {
 		case c == '\'':
 			j, ok := skipQuoted(q, i, '\'', false)

@@ -176,7 +176,9 @@ func stageSQL(t *driver.Table) string {
 
 // upsertSQL moves the staged rows into the table: new records are
 // inserted, a stored record is replaced only by a newer version
-// (version time, then ingestion time, then event ID).
+// (version time, then ingestion time, then event ID). Rows go in key
+// order, so that replicas writing overlapping batches at once lock rows
+// in the same order and wait for each other instead of deadlocking.
 func upsertSQL(t *driver.Table) string {
 	var cols, set []string
 	for _, n := range columnNames(t) {
@@ -188,7 +190,7 @@ func upsertSQL(t *driver.Table) string {
 	}
 	list := strings.Join(cols, ", ")
 	return fmt.Sprintf(`INSERT INTO %s AS cur (tenant_id, %s)
-SELECT $1::uuid, %s FROM %s
+SELECT $1::uuid, %s FROM %s ORDER BY _key
 ON CONFLICT (tenant_id, _key) DO UPDATE SET %s
 WHERE (excluded._version_at, excluded._ingested_at, excluded._event_id) > (cur._version_at, cur._ingested_at, cur._event_id)`,
 		qualified(t.Entity), list, list, ident(stageName(t)), strings.Join(set, ", "))
