@@ -229,6 +229,12 @@ var concepts = map[string]string{
 	"openstaand": "remaining", "munt": "currency", "familien": "family", "familienname": "last name",
 	"folio": "number", "cuenta": "account", "cuentas": "account", "conta": "account", "ejecutivo": "owner",
 	"executive": "owner", "registro": "created",
+	"internet": "website", "mutter": "parent", "muttergesellschaft": "parent", "erstellung": "created",
+	"besitzer": "owner", "inhaber": "owner", "origine": "source", "ferme": "close", "fermee": "close",
+	"objet": "subject", "payee": "paid", "pagada": "paid", "fechado": "close", "fechada": "close",
+	"paga": "paid", "modificado": "updated", "mobiel": "mobile", "gesloten": "close", "sito": "website",
+	"responsabile": "owner", "qualifica": "title", "stato": "status", "fonte": "source", "vinta": "won",
+	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
 }
 
 // phrases rewrite two concept words that together mean a third.

@@ -60,6 +60,12 @@ func TestReadName(t *testing.T) {
 		{"_parentcustomerid_value", "contact", []string{"parent"}, true, false},
 		{"fecha_cierre", "opportunity", []string{"close"}, false, true},
 		{"acct_mgr", "account", []string{"owner"}, false, false},
+		{"Familienname", "contact", []string{"last_name"}, false, false},
+		{"betaaldatum", "invoice", []string{"paid"}, false, true},
+		{"Telefonnummer", "account", []string{"phone"}, false, false},
+		{"data_criacao", "contact", []string{"created"}, false, true},
+		{"Rechnungsbetrag", "invoice", []string{"amount"}, false, false},
+		{"SLSREP", "account", []string{"owner"}, false, false},
 	} {
 		ni := m.forEntity(m.lx.read(tc.raw, ""), tc.entity)
 		if len(ni.words) == 0 {
