@@ -20,6 +20,8 @@ import (
 	"github.com/autonomos/autonomos/graphstore"
 	graphmem "github.com/autonomos/autonomos/graphstore/memstore"
 	"github.com/autonomos/autonomos/nlp"
+	"github.com/autonomos/autonomos/nlp/memkb"
+	"github.com/autonomos/autonomos/nlp/openaicompat"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/repair/slack"
@@ -42,6 +44,9 @@ type app struct {
 	graphs   *graphstore.Store
 	registry *repair.Registry
 	router   *nlp.Router
+	kbStore  *memkb.Store
+	kb       *nlp.KB
+	gateway  *nlp.Gateway
 	ontology *canonical.Ontology
 
 	demoTenant tenancy.ID
@@ -120,6 +125,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.registry = repair.NewRegistry(repairStore, rcfg)
 	if a.router, err = nlp.NewRouter(nil); err != nil {
 		return nil, fmt.Errorf("persona router: %w", err)
+	}
+	if err := a.openNLP(); err != nil {
+		return nil, err
 	}
 
 	if err := a.ensureDemo(ctx); err != nil {
@@ -215,6 +223,33 @@ func (a *app) printLogin(out io.Writer, url string) {
 	default:
 		fmt.Fprintf(out, "Log in as %s with the password printed at the first start (data in %s).\n\n", DemoEmail, a.cfg.DataDir)
 	}
+}
+
+// openNLP builds the knowledge base (in memory, local hash embeddings)
+// and the question gateway, with the OpenAI-compatible LLM when
+// OPENAI_API_KEY is set and extractive answers otherwise.
+func (a *app) openNLP() error {
+	a.kbStore = memkb.New()
+	kb, err := nlp.NewKB(a.kbStore, &nlp.KBConfig{Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("knowledge base: %w", err)
+	}
+	a.kb = kb
+	gcfg := &nlp.GatewayConfig{Router: a.router, Logger: a.log}
+	if a.cfg.OpenAIAPIKey != "" {
+		llm, err := openaicompat.NewLLM(&openaicompat.LLMConfig{
+			Config: openaicompat.Config{BaseURL: a.cfg.OpenAIBaseURL, APIKey: a.cfg.OpenAIAPIKey},
+			Model:  a.cfg.OpenAIModel,
+		})
+		if err != nil {
+			return fmt.Errorf("LLM client (OPENAI_BASE_URL, OPENAI_MODEL): %w", err)
+		}
+		gcfg.LLM = llm
+	}
+	if a.gateway, err = nlp.NewGateway(kb, gcfg); err != nil {
+		return fmt.Errorf("question gateway: %w", err)
+	}
+	return nil
 }
 
 func (a *app) close() {

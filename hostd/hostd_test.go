@@ -545,3 +545,49 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Fatalf("start message lacks the login: %q", out.String())
 	}
 }
+
+func TestAskUsesOnlyTheTenantsKnowledge(t *testing.T) {
+	a := newTestApp(t, nil)
+	tokenA := login(t, a, DemoEmail, a.demoPassword)
+	tokenB, _ := register(t, a, "Beta", "bob@beta.example")
+	doc := map[string]any{
+		"id": "policy/payment-terms", "title": "Payment terms",
+		"text": "Invoices are due within 30 days. Overdue invoices are escalated to the finance team after 45 days.",
+		"tags": []string{"cfo"},
+	}
+	if r := do(t, a, "POST", "/api/v1/nlp/documents", tokenA, doc); r.code != http.StatusCreated {
+		t.Fatalf("add document: %d %s", r.code, r.body)
+	}
+	if r := do(t, a, "POST", "/api/v1/nlp/documents", tokenA, map[string]any{"id": "", "text": "x"}); r.code != http.StatusBadRequest {
+		t.Fatalf("document without id: %d %s, want 400", r.code, r.body)
+	}
+	ask := map[string]string{"question": "When are overdue invoices escalated?"}
+	r := do(t, a, "POST", "/api/v1/nlp/ask", tokenA, ask)
+	if r.code != http.StatusOK {
+		t.Fatalf("ask A: %d %s", r.code, r.body)
+	}
+	var ans struct {
+		Text    string `json:"text"`
+		Mode    string `json:"mode"`
+		Persona string `json:"persona"`
+		Sources []struct {
+			DocumentID string `json:"document_id"`
+		} `json:"sources"`
+	}
+	if err := json.Unmarshal(r.body, &ans); err != nil {
+		t.Fatal(err)
+	}
+	if ans.Persona != "cfo" || len(ans.Sources) == 0 || ans.Sources[0].DocumentID != "policy/payment-terms" || !strings.Contains(ans.Text, "45 days") {
+		t.Fatalf("answer for A: %+v", ans)
+	}
+	r = do(t, a, "POST", "/api/v1/nlp/ask", tokenB, ask)
+	if r.code != http.StatusOK || bytes.Contains(r.body, []byte("payment-terms")) || bytes.Contains(r.body, []byte("45 days")) {
+		t.Fatalf("tenant B's answer shows A's document: %d %s", r.code, r.body)
+	}
+	if r := do(t, a, "GET", "/api/v1/nlp/documents", tokenB, nil); r.code != http.StatusOK || bytes.Contains(r.body, []byte("payment-terms")) {
+		t.Fatalf("tenant B's document list: %d %s", r.code, r.body)
+	}
+	if r := do(t, a, "POST", "/api/v1/nlp/ask", tokenA, map[string]string{"question": "  "}); r.code != http.StatusBadRequest {
+		t.Fatalf("empty question: %d %s, want 400", r.code, r.body)
+	}
+}

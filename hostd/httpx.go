@@ -83,11 +83,12 @@ func classify(err error) (status int, detail string) {
 		return http.StatusUnprocessableEntity, fmt.Sprintf("invalid graph at %s: %s", ige.Path, ige.Reason)
 	case errors.As(err, &rvc):
 		return http.StatusConflict, "mapping version conflict; reload and retry"
-	case errors.Is(err, graphstore.ErrNotFound), errors.Is(err, repair.ErrNotFound):
+	case errors.Is(err, graphstore.ErrNotFound), errors.Is(err, repair.ErrNotFound), errors.Is(err, nlp.ErrDocumentNotFound):
 		return http.StatusNotFound, "no such resource"
 	case errors.Is(err, repair.ErrAlreadyDecided):
 		return http.StatusConflict, "the review item was decided already"
-	case errors.Is(err, repair.ErrInvalidInput), errors.Is(err, nlp.ErrEmptyQuestion), errors.Is(err, nlp.ErrUnknownPersona):
+	case errors.Is(err, repair.ErrInvalidInput), errors.Is(err, nlp.ErrEmptyQuestion), errors.Is(err, nlp.ErrUnknownPersona),
+		errors.Is(err, nlp.ErrInvalidDocument), errors.Is(err, nlp.ErrEmptyQuery):
 		// These errors name the field at fault and hold no secret.
 		return http.StatusBadRequest, err.Error()
 	case errors.Is(err, tenancy.ErrNoTenant), errors.Is(err, authn.ErrNoPrincipal):

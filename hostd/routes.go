@@ -52,6 +52,10 @@ func (a *app) routeTable() []route {
 
 		{method: "POST", path: "/api/v1/nlp/route", tag: "nlp", summary: "Route a question to a persona (CRO, CFO, COO, CTO).", auth: true, body: "{question, persona?}", ok: 200, errors: []int{400, 413}, handler: a.handle(a.nlpRoute)},
 
+		{method: "POST", path: "/api/v1/nlp/ask", tag: "nlp", summary: "Answer a question from the tenant's knowledge (LLM with citations, or extractive).", auth: true, body: "{question, persona?, all_scopes?}", ok: 200, errors: []int{400, 413}, timeout: 60 * time.Second, handler: a.handle(a.nlpAsk)},
+		{method: "GET", path: "/api/v1/nlp/documents", tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
+		{method: "POST", path: "/api/v1/nlp/documents", tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
+
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
 
@@ -136,6 +140,83 @@ func (a *app) nlpRoute(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, routeResponse{Persona: rt.Persona, Confidence: rt.Confidence, Margin: rt.Margin, Source: rt.Source, Scores: rt.Scores, Terms: rt.Terms})
+}
+
+type askRequest struct {
+	Question  string `json:"question"`
+	Persona   string `json:"persona,omitempty"`
+	AllScopes bool   `json:"all_scopes,omitempty"`
+}
+
+func (a *app) nlpAsk(w http.ResponseWriter, r *http.Request) error {
+	var req askRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	opts := &nlp.AskOptions{AllScopes: req.AllScopes}
+	if req.Persona != "" {
+		p, err := nlp.ParsePersona(req.Persona)
+		if err != nil {
+			return err
+		}
+		opts.Persona = p
+	}
+	ans, err := a.gateway.Ask(r.Context(), req.Question, opts)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ans)
+}
+
+// documentJSON is the wire form of an nlp.Document.
+type documentJSON struct {
+	ID       string            `json:"id"`
+	Title    string            `json:"title"`
+	Text     string            `json:"text,omitempty"`
+	Tags     []string          `json:"tags,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+	Added    time.Time         `json:"added,omitzero"`
+	Chunks   int               `json:"chunks"`
+}
+
+func docJSON(d nlp.Document, withText bool) documentJSON {
+	j := documentJSON{ID: d.ID, Title: d.Title, Tags: d.Tags, Metadata: d.Metadata, Added: d.Added, Chunks: d.Chunks}
+	if withText {
+		j.Text = d.Text
+	}
+	return j
+}
+
+func (a *app) listDocuments(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	docs, err := a.kb.List(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	out := make([]documentJSON, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, docJSON(d, false))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"documents": out})
+}
+
+func (a *app) addDocument(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	var req documentJSON
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	d, err := a.kb.Add(r.Context(), tenant, nlp.Document{ID: req.ID, Title: req.Title, Text: req.Text, Tags: req.Tags, Metadata: req.Metadata})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, docJSON(d, false))
 }
 
 func mappingKey(r *http.Request) repair.MappingKey {
