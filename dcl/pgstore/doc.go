@@ -33,8 +33,8 @@
 // # Tenant isolation
 //
 // Every table has ENABLE and FORCE ROW LEVEL SECURITY and the policy of
-// package tenancy/pgtenant (USING and WITH CHECK tenant_id =
-// NULLIF(current_setting('app.tenant_id', true), ”)::uuid), and every
+// package tenancy/pgtenant (USING and WITH CHECK tenant_id equal to
+// pgtenant.TenantExpr, the tenant set in app.tenant_id), and every
 // statement of the driver runs in a pgtenant.RunTx transaction for the
 // tenant. [Open] runs pgtenant.CheckRole and refuses an application role
 // that is a superuser, has BYPASSRLS or owns the tables, since row-level
