@@ -103,8 +103,9 @@
 // [Store] (a [ConnectionStore], a [CursorStore] and a [DeadRecordStore])
 // keeps connections, cursors per (tenant, connection, object) and dead
 // records, every key scoped by tenant. Package aam/mesh/memstore is the
-// in-memory driver; package aam/mesh/meshtest holds the conformance
-// suite every driver runs. Drift history lives in Config.DriftStore and
+// in-memory driver, aam/mesh/pgstore the PostgreSQL one (row-level
+// security per tenant); package aam/mesh/meshtest holds the conformance
+// suite both run. Drift history lives in Config.DriftStore and
 // mappings, Safe Mode and reviews in the repair registry.
 //
 // # Errors

@@ -300,3 +300,29 @@ func TestDeadRecordsKeptWithRefs(t *testing.T) {
 		t.Fatalf("dead records = %+v", dead)
 	}
 }
+
+func TestSyncCanceledKeepsPublishedCursor(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"accounts.csv": accountsCSV}, nil)
+	e.addSafeModeOff(t, "crm")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m, err := mesh.New(e.store, e.reg, e.pub, &mesh.Config{Connectors: e.kinds, Hook: func(_ context.Context, ev mesh.Event) {
+		if ev.Kind == mesh.EventBatchPublished {
+			cancel() // stop after the first batch of two rows
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Sync(ctx, tenantA, "crm"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled sync: %v, want context.Canceled", err)
+	}
+	if n := len(e.pub.all()); n != 2 {
+		t.Fatalf("published %d events before the cancel, want 2", n)
+	}
+	st, err := e.mesh.Sync(context.Background(), tenantA, "crm")
+	if err != nil || st.EventsPublished != 1 {
+		t.Fatalf("resumed sync: %+v, %v; want the 1 remaining event", st, err)
+	}
+}
