@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -359,6 +361,48 @@ func FuzzNormalizeRecordFields(f *testing.F) {
 		again, _ := n.Normalize(rec)
 		if again[0].ID != ev.ID {
 			t.Fatal("replay gave another id")
+		}
+		// The same values as a CSV row take the unboxed text path and
+		// must give the same event.
+		header := make([]string, 0, len(rec))
+		row := make([]string, 0, len(rec))
+		for k, v := range rec {
+			header = append(header, k)
+			row = append(row, v.(string))
+		}
+		rows, err := n.NormalizeRow(header, row, "")
+		if err != nil {
+			t.Fatalf("row: %v", err)
+		}
+		if rows[0].ID != ev.ID || !reflect.DeepEqual(rows[0].Data, ev.Data) || !reflect.DeepEqual(rows[0].Problems, ev.Problems) {
+			t.Fatalf("row and record differ:\n%+v\n%+v", rows[0], ev)
+		}
+	})
+}
+
+// FuzzTextPath checks that every value type reads a text the same way
+// whether it comes boxed (a JSON value) or as a bare string (a CSV cell).
+func FuzzTextPath(f *testing.F) {
+	for _, s := range []string{"2025-03-04", " 2025-03-04 ", "2025-03-04T10:15:00Z", "2025-01-10T08:00:00.000+0000", "1,234.50",
+		"35%", "0.5", "1", "USD", "usd", "€", "Germany", "de", "a@b.co", "https://www.x.io/a", "+1 415-555-0100", "yes", "null", " ", "\xff"} {
+		f.Add(s, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, s string, scale uint8) {
+		loc := &Locale{Region: "US", DateOrder: DateOrder(scale % 3)}
+		for typ, fn := range normFuncs {
+			a := normCtx{loc: loc, region: "US", scale: PercentScale(scale % 3), text: true, wantTime: true}
+			b := a
+			va, ra := fn(s, &a)
+			vb, rb := strFuncs[typ](s, nil, &b)
+			if ra != rb || !reflect.DeepEqual(va, vb) || string(a.buf) != string(b.buf) || !a.t.Equal(b.t) || a.ambiguous != b.ambiguous {
+				t.Fatalf("%s %q: boxed (%#v, %q, %q) text (%#v, %q, %q)", typ, s, va, ra, a.buf, vb, rb, b.buf)
+			}
+			if typ == TypeTimestamp && ra == "" {
+				want, err := time.Parse(time.RFC3339Nano, va.(string))
+				if err != nil || !a.t.Equal(want) || a.t.Location() != time.UTC {
+					t.Fatalf("%q gave %v but its instant is %v (%v)", s, va, a.t, err)
+				}
+			}
 		}
 	})
 }

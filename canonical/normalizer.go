@@ -87,6 +87,7 @@ type planField struct {
 	target string
 	typ    ValueType
 	fn     normFunc
+	strFn  strFunc       // fn for a value given as text, unboxed
 	col    int           // position in the plan, for row lookups
 	scale  atomic.Uint32 // PercentScale
 	pinned bool          // the scale came from the Config
@@ -163,7 +164,7 @@ func NewNormalizer(tenant tenancy.ID, src Source, m *Mapping, cfg *Config) (*Nor
 			byEntity[f.Entity] = pe
 			n.entities = append(n.entities, pe)
 		}
-		pf := &planField{fieldPath: newPath(fm.Source), name: f.Name, target: fm.Target, typ: f.Type, fn: normFuncs[f.Type], col: col}
+		pf := &planField{fieldPath: newPath(fm.Source), name: f.Name, target: fm.Target, typ: f.Type, fn: normFuncs[f.Type], strFn: strFuncs[f.Type], col: col}
 		col++
 		if s, ok := n.cfg.PercentScales[fm.Target]; ok {
 			pf.scale.Store(uint32(s))
@@ -245,7 +246,7 @@ func (n *Normalizer) Calibrate(records []map[string]any) map[string]PercentScale
 			}
 			var s percentSample
 			for _, rec := range records {
-				if v, ok := mapGetter(rec).get(pf); ok {
+				if v, ok := mapGetter(rec).getPath(&pf.fieldPath); ok {
 					s.add(v, &n.cfg.Locale)
 				}
 			}
@@ -284,14 +285,20 @@ func (n *Normalizer) NormalizeRow(header, row []string, ref string) ([]*Event, e
 	return n.normalize(rowGetter{idx: idx, row: row}, OpUpsert, ref)
 }
 
+// A getter reads a record's raw values. get returns a value either
+// boxed in raw, or as text when isText is set (a CSV cell: boxing it
+// would cost an allocation that most values do not need).
 type getter interface {
-	get(p *planField) (any, bool)
+	get(p *planField) (raw any, text string, isText, ok bool)
 	getPath(p *fieldPath) (any, bool)
 }
 
 type mapGetter map[string]any
 
-func (m mapGetter) get(p *planField) (any, bool) { return m.getPath(&p.fieldPath) }
+func (m mapGetter) get(p *planField) (any, string, bool, bool) {
+	v, ok := m.getPath(&p.fieldPath)
+	return v, "", false, ok
+}
 
 func (m mapGetter) getPath(p *fieldPath) (any, bool) {
 	if v, ok := m[p.source]; ok {
@@ -359,7 +366,13 @@ func (g rowGetter) at(i int) (any, bool) {
 	return g.row[i], true
 }
 
-func (g rowGetter) get(p *planField) (any, bool) { return g.at(g.idx.cols[p.col]) }
+func (g rowGetter) get(p *planField) (any, string, bool, bool) {
+	i := g.idx.cols[p.col]
+	if i < 0 || i >= len(g.row) {
+		return nil, "", false, false
+	}
+	return nil, g.row[i], true, true
+}
 
 func (g rowGetter) getPath(p *fieldPath) (any, bool) {
 	for i, h := range g.idx.header {
@@ -454,9 +467,16 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 	loc := &n.cfg.Locale
 	*c = normCtx{loc: loc, region: loc.Region, text: true, buf: c.buf[:0]}
 	if pe.hasPhone && pe.country != nil {
-		if raw, ok := g.get(pe.country); ok {
+		if raw, text, isText, ok := g.get(pe.country); ok {
 			var cc normCtx
-			if v, reason := normCountry(raw, &cc); reason == "" {
+			var v any
+			var reason string
+			if isText {
+				v, reason = pe.country.strFn(text, nil, &cc)
+			} else {
+				v, reason = normCountry(raw, &cc)
+			}
+			if reason == "" {
 				c.region = v.(string)
 			}
 		}
@@ -480,7 +500,7 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 	}
 	var key string
 	for _, pf := range pe.fields {
-		raw, present := g.get(pf)
+		raw, text, isText, present := g.get(pf)
 		if !present {
 			continue
 		}
@@ -490,7 +510,13 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 		c.ambiguous = false
 		c.wantTime = pf == pe.updated
 		mark := len(c.buf)
-		v, reason := pf.fn(raw, c)
+		var v any
+		var reason string
+		if isText {
+			v, reason = pf.strFn(text, nil, c)
+		} else {
+			v, reason = pf.fn(raw, c)
+		}
 		switch reason {
 		case "":
 			ev.Data[pf.name] = v
@@ -504,7 +530,11 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 			c.buf = append(c.buf[:mark], '~')
 		default:
 			ev.Data[pf.name] = nil
-			rt := cut(rawText(raw), 256)
+			rt := text
+			if !isText {
+				rt = rawText(raw)
+			}
+			rt = cut(rt, 256)
 			if c.ambiguous {
 				reason = "ambiguous: " + reason
 			}

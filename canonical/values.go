@@ -89,6 +89,37 @@ var normFuncs = map[ValueType]normFunc{
 	TypePercent:   normPercent,
 }
 
+// strFunc normalizes one value that the source gave as text, such as a
+// CSV cell, without boxing it. boxed is s already boxed by the caller
+// (a value from a map[string]any), or nil: a value that is s unchanged
+// returns boxed when it is set, so that it costs no allocation. For
+// every string s, strFuncs[t](s, nil, c) and normFuncs[t](s, c) give
+// the same value and reason.
+type strFunc func(s string, boxed any, c *normCtx) (any, string)
+
+var strFuncs = map[ValueType]strFunc{
+	TypeString:    normStringText,
+	TypeInteger:   normIntegerText,
+	TypeDecimal:   normDecimalText,
+	TypeBoolean:   normBooleanText,
+	TypeDate:      normDateText,
+	TypeTimestamp: normTimestampText,
+	TypeEmail:     textOnly(normEmailText),
+	TypePhone:     textOnly(normPhoneText),
+	TypeDomain:    textOnly(normDomainText),
+	TypeCurrency:  textOnly(normCurrencyText),
+	TypeCountry:   textOnly(normCountryText),
+	TypePercent:   normPercentText,
+}
+
+// keep returns boxed when it is set, else s boxed.
+func keep(s string, boxed any) any {
+	if boxed != nil {
+		return boxed
+	}
+	return s
+}
+
 // NormalizeValue normalizes raw to the canonical value of type t (see
 // the package documentation for the Go type of each). Null input (nil,
 // "", blank, "null") yields nil and no error. A value that cannot be
@@ -310,21 +341,27 @@ func isNullText(s string) bool {
 	return s == "" || (len(s) == 4 && strings.EqualFold(s, "null"))
 }
 
+func normStringText(v string, boxed any, c *normCtx) (any, string) {
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return nil, reasonNull
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	} else if len(s) == len(v) {
+		c.addString(s)
+		return keep(s, boxed), "" // unchanged: keep the caller's boxed value
+	}
+	c.addString(s)
+	return s, ""
+}
+
 func normString(raw any, c *normCtx) (any, string) {
 	var buf [32]byte
 	var s string
 	switch v := raw.(type) {
 	case string:
-		s = strings.TrimSpace(v)
-		if s == "" {
-			return nil, reasonNull
-		}
-		if !utf8.ValidString(s) {
-			s = strings.ToValidUTF8(s, "\uFFFD")
-		} else if len(s) == len(v) {
-			c.addString(s)
-			return raw, "" // unchanged: keep the caller's boxed value
-		}
+		return normStringText(v, raw, c)
 	case nil:
 		return nil, reasonNull
 	case json.Number:
@@ -387,7 +424,21 @@ func nullNumber(raw any) bool {
 	return false
 }
 
+func normIntegerText(s string, _ any, c *normCtx) (any, string) {
+	if isNullText(strings.TrimSpace(s)) {
+		return nil, reasonNull
+	}
+	n, reason := parseNumber(s, 0, c.loc, false)
+	if reason != "" {
+		return nil, reason
+	}
+	return c.integer(&n)
+}
+
 func normInteger(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok {
+		return normIntegerText(s, raw, c)
+	}
 	if nullNumber(raw) {
 		return nil, reasonNull
 	}
@@ -395,6 +446,10 @@ func normInteger(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return c.integer(&n)
+}
+
+func (c *normCtx) integer(n *number) (any, string) {
 	if n.cur != "" {
 		return nil, "an amount of money where an integer was expected"
 	}
@@ -408,7 +463,21 @@ func normInteger(raw any, c *normCtx) (any, string) {
 	return i, ""
 }
 
+func normDecimalText(s string, _ any, c *normCtx) (any, string) {
+	if isNullText(strings.TrimSpace(s)) {
+		return nil, reasonNull
+	}
+	n, reason := parseNumber(s, 0, c.loc, false)
+	if reason != "" {
+		return nil, reason
+	}
+	return c.decimal(&n)
+}
+
 func normDecimal(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok {
+		return normDecimalText(s, raw, c)
+	}
 	if nullNumber(raw) {
 		return nil, reasonNull
 	}
@@ -481,6 +550,21 @@ func appendNumber(b []byte, n *number) []byte {
 	return b
 }
 
+func normBooleanText(v string, _ any, c *normCtx) (any, string) {
+	s := strings.TrimSpace(v)
+	if isNullText(s) {
+		return nil, reasonNull
+	}
+	b, ok := parseBool(s)
+	if !ok {
+		return nil, "not a boolean (true/false, yes/no, y/n, t/f, 1/0)"
+	}
+	if c.text {
+		c.buf = strconv.AppendBool(c.buf, b)
+	}
+	return b, ""
+}
+
 func normBoolean(raw any, c *normCtx) (any, string) {
 	var b bool
 	switch v := raw.(type) {
@@ -489,14 +573,7 @@ func normBoolean(raw any, c *normCtx) (any, string) {
 	case nil:
 		return nil, reasonNull
 	case string:
-		s := strings.TrimSpace(v)
-		if isNullText(s) {
-			return nil, reasonNull
-		}
-		var ok bool
-		if b, ok = parseBool(s); !ok {
-			return nil, "not a boolean (true/false, yes/no, y/n, t/f, 1/0)"
-		}
+		return normBooleanText(v, raw, c)
 	default:
 		n, reason := numberFromAny(raw, '.', nil, false)
 		if reason != "" {
@@ -561,11 +638,36 @@ func nullTime(raw any) bool {
 	return false
 }
 
+func normDateText(v string, boxed any, c *normCtx) (any, string) {
+	if len(v) == 10 && v[4] == '-' && v[7] == '-' &&
+		allDigits(v[:4]) && allDigits(v[5:7]) && allDigits(v[8:]) && validDate(atoi(v[:4]), atoi(v[5:7]), atoi(v[8:])) {
+		c.addString(v) // already canonical: keep the caller's boxed value
+		return keep(v, boxed), ""
+	}
+	s := strings.TrimSpace(v)
+	if isNullText(s) {
+		return nil, reasonNull
+	}
+	in, reason := parseTime(v, c.loc)
+	if reason != "" {
+		if reason == reasonAmbiguousDate {
+			c.ambiguous = true
+		}
+		return nil, reason
+	}
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		c.addString(s) // already canonical: keep the caller's value
+		if len(s) == len(v) {
+			return keep(v, boxed), ""
+		}
+		return s, ""
+	}
+	return c.date(&in)
+}
+
 func normDate(raw any, c *normCtx) (any, string) {
-	if s, ok := raw.(string); ok && len(s) == 10 && s[4] == '-' && s[7] == '-' &&
-		allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:]) && validDate(atoi(s[:4]), atoi(s[5:7]), atoi(s[8:])) {
-		c.addString(s) // already canonical: keep the caller's boxed value
-		return raw, ""
+	if s, ok := raw.(string); ok {
+		return normDateText(s, raw, c)
 	}
 	if nullTime(raw) {
 		return nil, reasonNull
@@ -577,49 +679,56 @@ func normDate(raw any, c *normCtx) (any, string) {
 		}
 		return nil, reason
 	}
-	if s, ok := raw.(string); ok {
-		s = strings.TrimSpace(s)
-		if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-			c.addString(s) // already canonical: keep the caller's value
-			if len(s) == len(raw.(string)) {
-				return raw, ""
-			}
-			return s, ""
-		}
-	}
+	return c.date(&in)
+}
+
+func (c *normCtx) date(in *instant) (any, string) {
 	var buf [10]byte
 	out := string(appendDate(buf[:0], in.y, in.m, in.d))
 	c.addString(out)
 	return out, ""
 }
 
-func normTimestamp(raw any, c *normCtx) (any, string) {
-	if s, ok := raw.(string); ok && isCanonicalTimestamp(s) {
+func normTimestampText(s string, boxed any, c *normCtx) (any, string) {
+	if isCanonicalTimestamp(s) {
 		y, m, d := atoi(s[:4]), atoi(s[5:7]), atoi(s[8:10])
 		hh, mm, ss := atoi(s[11:13]), atoi(s[14:16]), atoi(s[17:19])
 		if validDate(y, m, d) && hh < 24 && mm < 60 && ss < 60 {
 			if c.wantTime {
-				c.t = time.Date(y, time.Month(m), d, hh, mm, ss, 0, time.UTC)
+				c.t = time.Unix(daysFromCivil(y, m, d)*86400+int64(hh*3600+mm*60+ss), 0).UTC()
 			}
 			c.addString(s)
-			return raw, "" // already canonical: keep the caller's boxed value
+			return keep(s, boxed), "" // already canonical: keep the caller's boxed value
 		}
 	}
-	if s, ok := raw.(string); ok {
-		if sec, nsec, ok := fastISO(s); ok {
-			if c.wantTime {
-				c.t = time.Unix(sec, int64(nsec)).UTC()
-			}
-			var buf [32]byte
-			out := string(appendUnixUTC(buf[:0], sec, nsec))
-			c.addString(out)
-			return out, ""
+	if sec, nsec, ok := fastISO(s); ok {
+		if c.wantTime {
+			c.t = time.Unix(sec, int64(nsec)).UTC()
 		}
+		var buf [32]byte
+		out := string(appendUnixUTC(buf[:0], sec, nsec))
+		c.addString(out)
+		return out, ""
+	}
+	if isNullText(strings.TrimSpace(s)) {
+		return nil, reasonNull
+	}
+	in, reason := parseTime(s, c.loc)
+	return c.timestamp(&in, reason)
+}
+
+func normTimestamp(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok {
+		return normTimestampText(s, raw, c)
 	}
 	if nullTime(raw) {
 		return nil, reasonNull
 	}
 	in, reason := timeFromAny(raw, c.loc)
+	return c.timestamp(&in, reason)
+}
+
+func (c *normCtx) timestamp(in *instant, reason string) (any, string) {
 	if reason != "" {
 		if reason == reasonAmbiguousDate {
 			c.ambiguous = true
@@ -633,7 +742,21 @@ func normTimestamp(raw any, c *normCtx) (any, string) {
 	return out, ""
 }
 
+func normPercentText(s string, _ any, c *normCtx) (any, string) {
+	if isNullText(strings.TrimSpace(s)) {
+		return nil, reasonNull
+	}
+	n, reason := parseNumber(s, 0, c.loc, true)
+	if reason != "" {
+		return nil, reason
+	}
+	return c.percent(&n)
+}
+
 func normPercent(raw any, c *normCtx) (any, string) {
+	if s, ok := raw.(string); ok {
+		return normPercentText(s, raw, c)
+	}
 	if nullNumber(raw) {
 		return nil, reasonNull
 	}
@@ -641,6 +764,10 @@ func normPercent(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return c.percent(&n)
+}
+
+func (c *normCtx) percent(n *number) (any, string) {
 	if n.cur != "" {
 		return nil, "an amount of money where a percentage was expected"
 	}
@@ -677,7 +804,18 @@ func normPercent(raw any, c *normCtx) (any, string) {
 		}
 		n.exp += 2
 	}
-	return c.decimal(&n)
+	return c.decimal(n)
+}
+
+// textOnly turns a normalizer of trimmed, non-null text into a strFunc.
+func textOnly(fn func(s string, c *normCtx) (any, string)) strFunc {
+	return func(s string, _ any, c *normCtx) (any, string) {
+		s = strings.TrimSpace(s)
+		if isNullText(s) {
+			return nil, reasonNull
+		}
+		return fn(s, c)
+	}
 }
 
 func textForm(raw any) (string, string) {
@@ -704,6 +842,10 @@ func normEmail(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return normEmailText(s, c)
+}
+
+func normEmailText(s string, c *normCtx) (any, string) {
 	if !utf8.ValidString(s) {
 		return nil, "not valid UTF-8"
 	}
@@ -755,6 +897,10 @@ func normDomain(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return normDomainText(s, c)
+}
+
+func normDomainText(s string, c *normCtx) (any, string) {
 	// Scheme, then userinfo or an e-mail's local part, then path.
 	url := true
 	if i := strings.Index(s, "://"); i >= 0 {
@@ -875,6 +1021,10 @@ func normPhone(raw any, c *normCtx) (any, string) {
 			return nil, reason
 		}
 	}
+	return normPhoneText(s, c)
+}
+
+func normPhoneText(s string, c *normCtx) (any, string) {
 	if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
 		s = s[4:]
 	}
@@ -998,6 +1148,10 @@ func normCurrency(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return normCurrencyText(s, c)
+}
+
+func normCurrencyText(s string, c *normCtx) (any, string) {
 	code, ambiguous, ok := lookupCurrency(s, c.loc)
 	if !ok {
 		if ambiguous {
@@ -1018,6 +1172,10 @@ func normCountry(raw any, c *normCtx) (any, string) {
 	if reason != "" {
 		return nil, reason
 	}
+	return normCountryText(s, c)
+}
+
+func normCountryText(s string, c *normCtx) (any, string) {
 	if len(s) == 2 || len(s) == 3 {
 		var up [3]byte
 		for i := 0; i < len(s); i++ {
