@@ -74,6 +74,16 @@
 //
 // Query <entity>_members for a cluster_id to see why records were merged.
 //
+// # Graph
+//
+// [Warehouse.BuildGraph] draws the tenant's graph (package graphstore)
+// from the warehouse's lineage: source connections, their objects,
+// ontology entities, views and agents ([DefaultAgents]: RevOps reads
+// accounts, contacts and opportunities; FinOps accounts and invoices),
+// with row counts and mapping confidences on the edges. It is
+// deterministic, and [SyncGraph] saves it only when its content changed,
+// so building twice gives one graph version.
+//
 // # Read-only queries and tenant isolation
 //
 // [Warehouse.Query] runs one SELECT over the tenant's own tables and
