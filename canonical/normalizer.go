@@ -101,6 +101,7 @@ type planEntity struct {
 	country   *planField
 	hasPhone  bool
 	entityKey string
+	dataSize  int // the size of a full Data map
 }
 
 // NewNormalizer compiles m for records of src owned by tenant. Every
@@ -198,6 +199,10 @@ func NewNormalizer(tenant tenancy.ID, src Source, m *Mapping, cfg *Config) (*Nor
 				ErrInvalidMapping, m.System, m.Object, pe.name)
 		}
 		pe.entityKey = pe.name
+		pe.dataSize = len(pe.fields)
+		if pe.idField == nil {
+			pe.dataSize++ // the declared key goes in as id
+		}
 	}
 	return n, nil
 }
@@ -481,15 +486,14 @@ func (n *Normalizer) normalizeEntity(ev *Event, pe *planEntity, g getter, op Op,
 			}
 		}
 	}
-	*ev = Event{
-		Tenant:            n.tenant,
-		Source:            n.src,
-		Entity:            pe.name,
-		Op:                op,
-		SchemaFingerprint: n.cfg.SchemaFingerprint,
-		IngestedAt:        now,
-		Data:              make(map[string]any, len(pe.fields)+1),
-	}
+	// ev is fresh from the allocator: set the fields that are not zero.
+	ev.Tenant = n.tenant
+	ev.Source = n.src
+	ev.Entity = pe.name
+	ev.Op = op
+	ev.SchemaFingerprint = n.cfg.SchemaFingerprint
+	ev.IngestedAt = now
+	ev.Data = make(map[string]any, pe.dataSize)
 	// The hashed text: who, then every field in name order.
 	c.buf = append(c.buf, eventIDVersion...)
 	c.buf = append(c.buf, 0)

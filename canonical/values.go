@@ -990,6 +990,15 @@ func cleanHost(h string, dropWWW bool) (string, string) {
 	return h, ""
 }
 
+// upperASCII upper-cases an ASCII letter and returns other bytes as
+// they are.
+func upperASCII(ch byte) byte {
+	if ch >= 'a' && ch <= 'z' {
+		return ch - ('a' - 'A')
+	}
+	return ch
+}
+
 // lowerASCII lower-cases ASCII letters (and other letters through
 // strings.ToLower), allocating only when something changes.
 func lowerASCII(s string) string {
@@ -1152,6 +1161,14 @@ func normCurrency(raw any, c *normCtx) (any, string) {
 }
 
 func normCurrencyText(s string, c *normCtx) (any, string) {
+	if len(s) == 3 && (c.loc == nil || len(c.loc.Symbols) == 0) {
+		// An ISO code, the common case: one lookup of the boxed code.
+		up := [3]byte{upperASCII(s[0]), upperASCII(s[1]), upperASCII(s[2])}
+		if b, ok := boxedCodes[string(up[:])]; ok {
+			c.addString(b.(string))
+			return b, ""
+		}
+	}
 	code, ambiguous, ok := lookupCurrency(s, c.loc)
 	if !ok {
 		if ambiguous {
