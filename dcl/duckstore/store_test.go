@@ -200,3 +200,34 @@ func tablesOf(o *canonical.Ontology) []driver.Table {
 	}
 	return out
 }
+
+func TestFileDatabaseKeepsDataAcrossOpens(t *testing.T) {
+	path := t.TempDir() + "/warehouse.duckdb"
+	ctx := context.Background()
+	for round := range 2 {
+		s, err := duckstore.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := dcl.New(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := warehousetest.Event(tenantA, "account", "csv", "1", 1, map[string]any{"id": "1", "name": "Acme"})
+		if round == 0 {
+			if err := w.Write(ctx, tenantA, []canonical.Event{e}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := w.Query(ctx, tenantA, "SELECT name FROM account")
+		if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != "Acme" {
+			t.Errorf("round %d: rows %v, %v; want Acme", round, res, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := duckstore.Open(path+"?access_mode=read_only", nil); !errors.Is(err, dcl.ErrInvalidConfig) {
+		t.Errorf("a path with options: %v, want ErrInvalidConfig", err)
+	}
+}
