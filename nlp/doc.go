@@ -50,4 +50,53 @@
 // lexicon; TestRoutingAccuracy prints accuracy and the confusion matrix.
 // testdata/routing_holdout.jsonl holds 24 questions written afterwards and
 // not used for tuning; TestRoutingHoldout prints its accuracy.
+//
+// # Knowledge base
+//
+// A [KB] holds each tenant's documents over a small [KBStore] driver:
+// nlp/memkb (in memory: exact cosine and BM25; the embedded default) and
+// nlp/pgvectorkb (PostgreSQL + pgvector: HNSW with cosine distance, a
+// generated tsvector under GIN, row-level security per tenant). Both pass
+// the conformance suite nlp/kbtest, which also holds a labelled question
+// set for recall@5.
+//
+//	kb, _ := nlp.NewKB(memkb.New(), nil)
+//	kb.Add(ctx, tenant, nlp.Document{ID: "terms", Title: "Payment terms", Text: text, Tags: []string{"invoices"}})
+//	hits, err := kb.Search(ctx, tenant, "when are invoices due?", &nlp.SearchOptions{Persona: nlp.CFO})
+//
+// [KB.Add] splits a document into chunks by paragraph ([SplitChunks]):
+// paragraphs are packed while they fit a token budget (256 by default),
+// longer ones are cut between words with an overlap (32). Tokens are
+// estimated without a vocabulary by [EstimateTokens]: the larger of
+// words plus punctuation marks and bytes/4. Chunks (with their title)
+// are embedded by an [Embedder]: [HashEmbedder] by default (feature
+// hashing of words, word pairs and character trigrams into 384
+// dimensions, L2-normalized, deterministic, no network), or
+// nlp/openaicompat for any OpenAI-compatible embeddings endpoint; text
+// for a remote embedder is redacted first ([KBConfig].Redactor).
+//
+// [KB.Search] is hybrid by default: the best [KBConfig].Candidates chunks
+// by vector similarity and by full text are fused by reciprocal rank
+// fusion ([FuseRRF], k = 60). Documents are tagged with persona names or
+// data [Scope]s; [SearchOptions].Persona keeps the documents tagged for
+// that persona or its scopes, plus untagged (general) documents.
+//
+// # Gateway
+//
+// [Gateway.Ask] answers a question for the tenant in the context:
+// redact (nlp/redact), route ([Router]), retrieve ([KB.Search] in the
+// persona's scope, all documents when the scope has none), then answer.
+// With an [LLM] configured the redacted question and the passages,
+// redacted with the same mapping, go to the model with the persona's
+// system prompt; its output is scanned with RedactOutput and restored
+// for the caller, and the sources it cites as [n] are marked. Without an
+// LLM, or when it fails or times out, the answer is extractive: the
+// passage sentences sharing the most words with the question, each with
+// its citation. The [Answer] reports the persona and confidence, the
+// sources with ids, redaction counts, tokens, the fallback reason and
+// each step with its duration.
+//
+// Further errors: [ErrDocumentNotFound], [ErrInvalidDocument],
+// [ErrEmptyQuery], [ErrEmbedding] (and [*DimensionError]) and [ErrLLM].
+// [KB] and [Gateway] are safe for concurrent use.
 package nlp

@@ -19,23 +19,7 @@ func Terms(text string) []string { return tokenize(text) }
 // It is meant for budgets, not billing: it tends to overestimate English
 // prose by up to a third and is within a factor of two for most text.
 func EstimateTokens(text string) int {
-	words, punct := 0, 0
-	in := false
-	for _, r := range text {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if !in {
-				words++
-				in = true
-			}
-		default:
-			in = false
-			if !unicode.IsSpace(r) {
-				punct++
-			}
-		}
-	}
-	return max(words+punct, (len(text)+3)/4)
+	return max(wordsAndPunct(text), (len(text)+3)/4)
 }
 
 // ChunkConfig configures [Chunk]. The zero value is usable.
@@ -140,37 +124,64 @@ func splitParagraphs(text string) []string {
 }
 
 // splitLong cuts a paragraph over budget between words, with overlap.
+// It keeps the two terms of [EstimateTokens] as running sums so that the
+// estimate of each joined chunk stays within the budget.
 func splitLong(p string, c ChunkConfig) []string {
 	words := strings.Fields(p)
+	wp := make([]int, len(words))
+	for i, w := range words {
+		wp[i] = wordsAndPunct(w)
+	}
+	fits := func(sumWP, sumBytes int) bool {
+		return max(sumWP, (sumBytes+3)/4) <= c.MaxTokens
+	}
 	var out []string
 	start := 0
 	for start < len(words) {
-		end := start
-		tok := 0
+		end, sumWP, sumBytes := start, 0, -1
 		for end < len(words) {
-			t := EstimateTokens(words[end])
-			if tok+t > c.MaxTokens && end > start {
+			nwp, nb := sumWP+wp[end], sumBytes+1+len(words[end])
+			if end > start && !fits(nwp, nb) {
 				break
 			}
-			tok += t
+			sumWP, sumBytes = nwp, nb
 			end++
 		}
 		out = append(out, strings.Join(words[start:end], " "))
 		if end >= len(words) {
 			break
 		}
-		// Step back over Overlap tokens' worth of words, always moving on.
+		// Step back over at most Overlap tokens' worth of words, always
+		// moving on by at least one word.
 		back, bt := end, 0
-		for back > start+1 && bt < c.Overlap {
+		for back > start+1 && bt+max(wp[back-1], (len(words[back-1])+4)/4) <= c.Overlap {
 			back--
-			bt += EstimateTokens(words[back])
-		}
-		if bt > c.Overlap && back < end-1 {
-			back++
+			bt += max(wp[back], (len(words[back])+4)/4)
 		}
 		start = back
 	}
 	return out
+}
+
+// wordsAndPunct is the first term of [EstimateTokens].
+func wordsAndPunct(text string) int {
+	n := 0
+	in := false
+	for _, r := range text {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !in {
+				n++
+				in = true
+			}
+		default:
+			in = false
+			if !unicode.IsSpace(r) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func configError(field, want string, got any) error {
