@@ -18,10 +18,10 @@ func TestEstimateTokens(t *testing.T) {
 		want int
 	}{
 		{"", 0},
-		{"hello", 2},                // 5 bytes / 4 rounds up to 2 > 1 word
-		{"a b c d", 4},              // words win
-		{"Invoices, overdue!", 5},   // 18 bytes -> 5 > 2 words + 2 marks
-		{"x, y, z.", 6},             // 3 words + 3 marks
+		{"hello", 2},              // 5 bytes / 4 rounds up to 2 > 1 word
+		{"a b c d", 4},            // words win
+		{"Invoices, overdue!", 5}, // 18 bytes -> 5 > 2 words + 2 marks
+		{"x, y, z.", 6},           // 3 words + 3 marks
 		{strings.Repeat("a", 400), 100},
 	} {
 		if got := nlp.EstimateTokens(tc.in); got != tc.want {
