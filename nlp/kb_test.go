@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/autonomos/autonomos/nlp"
+	"github.com/autonomos/autonomos/nlp/kbtest"
 )
 
 func TestEstimateTokens(t *testing.T) {
@@ -158,4 +159,10 @@ func TestFuseRRF(t *testing.T) {
 	if want := 1.0/61 + 1.0/63; hits[0].Score != want {
 		t.Fatalf("score %v, want %v", hits[0].Score, want)
 	}
+}
+
+func TestHashEmbedderAcceptance(t *testing.T) {
+	t.Parallel()
+	h, _ := nlp.NewHashEmbedder(256)
+	kbtest.RunEmbedderTests(t, h)
 }

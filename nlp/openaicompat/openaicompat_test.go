@@ -9,6 +9,7 @@ import (
 
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/nlp/internal/fakeopenai"
+	"github.com/autonomos/autonomos/nlp/kbtest"
 	"github.com/autonomos/autonomos/nlp/openaicompat"
 )
 
@@ -80,4 +81,11 @@ func TestLLMCompleteAndErrors(t *testing.T) {
 	if _, err := l2.Complete(context.Background(), nlp.CompletionRequest{User: "x"}); !errors.Is(err, nlp.ErrLLM) {
 		t.Fatalf("unreachable server: err = %v, want ErrLLM", err)
 	}
+}
+
+func TestEmbedderAcceptance(t *testing.T) {
+	t.Parallel()
+	srv := fakeopenai.New(t)
+	e, _ := openaicompat.NewEmbedder(&openaicompat.EmbedderConfig{Config: openaicompat.Config{BaseURL: srv.BaseURL()}, BatchSize: 3})
+	kbtest.RunEmbedderTests(t, e)
 }
