@@ -15,6 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/aam/stream"
+	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/graphstore"
@@ -47,7 +50,12 @@ type app struct {
 	kbStore  *memkb.Store
 	kb       *nlp.KB
 	gateway  *nlp.Gateway
-	ontology *canonical.Ontology
+
+	broker    *memstream.Broker
+	publisher *stream.Publisher
+	mesh      *mesh.Mesh
+	jobs      *jobRunner
+	ontology  *canonical.Ontology
 
 	demoTenant tenancy.ID
 	// demoPassword is set only on the start that created the demo user.
@@ -127,6 +135,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("persona router: %w", err)
 	}
 	if err := a.openNLP(); err != nil {
+		return nil, err
+	}
+	if err := a.openMesh(); err != nil {
 		return nil, err
 	}
 
@@ -252,7 +263,15 @@ func (a *app) openNLP() error {
 	return nil
 }
 
+// close releases the stores. Call it after the jobs have stopped.
 func (a *app) close() {
+	if a.jobs != nil {
+		a.jobs.cancel()
+		a.jobs.wg.Wait()
+	}
+	if a.publisher != nil {
+		_ = a.publisher.Close()
+	}
 	if a.registry != nil {
 		if err := a.registry.Close(); err != nil {
 			a.log.Warn("close repair registry", "err", err)

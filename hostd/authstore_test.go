@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +39,7 @@ func (fileHarness) Close() {}
 // reopeningStore reloads the file after every write, so that the whole
 // conformance suite reads what went through the file.
 type reopeningStore struct {
+	mu   sync.RWMutex // writers swap cur
 	t    *testing.T
 	path string
 	cur  *fileAuthStore
@@ -52,29 +54,41 @@ func (r *reopeningStore) reload() {
 }
 
 func (r *reopeningStore) CreateTenant(ctx context.Context, t authn.Tenant, u authn.User) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	defer r.reload()
 	return r.cur.CreateTenant(ctx, t, u)
 }
 
 func (r *reopeningStore) CreateUser(ctx context.Context, u authn.User) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	defer r.reload()
 	return r.cur.CreateUser(ctx, u)
 }
 
 func (r *reopeningStore) UpdatePasswordHash(ctx context.Context, tenant tenancy.ID, id uuid.UUID, oldHash, newHash string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	defer r.reload()
 	return r.cur.UpdatePasswordHash(ctx, tenant, id, oldHash, newHash)
 }
 
 func (r *reopeningStore) Tenant(ctx context.Context, id tenancy.ID) (authn.Tenant, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.cur.Tenant(ctx, id)
 }
 
 func (r *reopeningStore) User(ctx context.Context, tenant tenancy.ID, id uuid.UUID) (authn.User, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.cur.User(ctx, tenant, id)
 }
 
 func (r *reopeningStore) UserByEmail(ctx context.Context, email string) (authn.User, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return r.cur.UserByEmail(ctx, email)
 }
 

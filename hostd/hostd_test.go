@@ -10,9 +10,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/canonical"
@@ -589,5 +592,126 @@ func TestAskUsesOnlyTheTenantsKnowledge(t *testing.T) {
 	}
 	if r := do(t, a, "POST", "/api/v1/nlp/ask", tokenA, map[string]string{"question": "  "}); r.code != http.StatusBadRequest {
 		t.Fatalf("empty question: %d %s, want 400", r.code, r.body)
+	}
+}
+
+func waitJob(t *testing.T, a *app, token, id string) Job {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		r := do(t, a, "GET", "/api/v1/jobs/"+id, token, nil)
+		if r.code != http.StatusOK {
+			t.Fatalf("job %s: %d %s", id, r.code, r.body)
+		}
+		var j Job
+		if err := json.Unmarshal(r.body, &j); err != nil {
+			t.Fatal(err)
+		}
+		if j.Status == JobSucceeded || j.Status == JobFailed {
+			return j
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not finish", id)
+	return Job{}
+}
+
+func syncStats(t *testing.T, a *app, token, conn string) map[string]any {
+	t.Helper()
+	r := do(t, a, "POST", "/api/v1/connections/"+conn+"/sync", token, nil)
+	if r.code != http.StatusAccepted || r.header.Get("Location") == "" {
+		t.Fatalf("sync: %d %s", r.code, r.body)
+	}
+	var j Job
+	if err := json.Unmarshal(r.body, &j); err != nil {
+		t.Fatal(err)
+	}
+	j = waitJob(t, a, token, j.ID)
+	if j.Status != JobSucceeded {
+		t.Fatalf("sync job: %+v", j)
+	}
+	b, _ := json.Marshal(j.Result)
+	var stats map[string]any
+	if err := json.Unmarshal(b, &stats); err != nil {
+		t.Fatal(err)
+	}
+	return stats
+}
+
+func TestConnectionSyncPipeline(t *testing.T) {
+	a := newTestApp(t, nil)
+	tokenA := login(t, a, DemoEmail, a.demoPassword)
+	tokenB, _ := register(t, a, "Beta", "bob@beta.example")
+
+	dir := filepath.Join(a.sourcesDir(a.demoTenant), "crm")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	csv := "account_id,account_name,website,industry,annual_revenue\n" +
+		"A-1,Acme GmbH,https://acme.example,Manufacturing,1200000\n" +
+		"A-2,Globex BV,https://globex.example,Retail,830000\n"
+	if err := os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Paths outside the tenant's sources directory are refused.
+	for _, p := range []string{"../../..", "/etc"} {
+		r := do(t, a, "POST", "/api/v1/connections", tokenA, map[string]any{"id": "evil", "kind": "file", "config": map[string]string{"path": p}})
+		if r.code != http.StatusBadRequest {
+			t.Fatalf("path %q: %d %s, want 400", p, r.code, r.body)
+		}
+	}
+	r := do(t, a, "POST", "/api/v1/connections", tokenA, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm"}})
+	if r.code != http.StatusCreated {
+		t.Fatalf("create connection: %d %s", r.code, r.body)
+	}
+	if r := do(t, a, "POST", "/api/v1/connections", tokenA, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm"}}); r.code != http.StatusConflict {
+		t.Fatalf("duplicate connection: %d, want 409", r.code)
+	}
+
+	// First sync under Safe Mode: the new object's mapping waits for a person.
+	stats := syncStats(t, a, tokenA, "crm")
+	if stats["mappings_proposed"].(float64) != 1 || stats["rows_read"].(float64) != 0 {
+		t.Fatalf("first sync stats: %v", stats)
+	}
+	r = do(t, a, "GET", "/api/v1/connections/crm", tokenA, nil)
+	if r.code != http.StatusOK || !bytes.Contains(r.body, []byte(`"pending"`)) {
+		t.Fatalf("connection after first sync: %d %s", r.code, r.body)
+	}
+
+	// Tenant B sees none of it.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/connections/crm"},
+		{"POST", "/api/v1/connections/crm/sync"},
+		{"POST", "/api/v1/mappings/crm/accounts/approve"},
+	} {
+		if r := do(t, a, c.method, c.path, tokenB, nil); r.code != http.StatusNotFound {
+			t.Errorf("tenant B %s %s: %d %s, want 404", c.method, c.path, r.code, r.body)
+		}
+	}
+	r = do(t, a, "POST", "/api/v1/connections/crm/sync", tokenA, nil)
+	var jobA Job
+	if err := json.Unmarshal(r.body, &jobA); err != nil || jobA.ID == "" {
+		t.Fatalf("sync: %d %s", r.code, r.body)
+	}
+	waitJob(t, a, tokenA, jobA.ID)
+	if r := do(t, a, "GET", "/api/v1/jobs/"+jobA.ID, tokenB, nil); r.code != http.StatusNotFound {
+		t.Errorf("tenant B reads A's job: %d, want 404", r.code)
+	}
+	if r := do(t, a, "GET", "/api/v1/connections", tokenB, nil); bytes.Contains(r.body, []byte("crm")) {
+		t.Fatalf("tenant B's list shows A's connection: %s", r.body)
+	}
+
+	// A approves; the next sync reads the rows.
+	r = do(t, a, "POST", "/api/v1/mappings/crm/accounts/approve", tokenA, nil)
+	if r.code != http.StatusOK {
+		t.Fatalf("approve mapping: %d %s", r.code, r.body)
+	}
+	stats = syncStats(t, a, tokenA, "crm")
+	if stats["rows_read"].(float64) != 2 || stats["events_published"].(float64) != 2 {
+		t.Fatalf("second sync stats: %v", stats)
+	}
+	r = do(t, a, "GET", "/api/v1/mappings/crm/accounts", tokenA, nil)
+	if r.code != http.StatusOK || !bytes.Contains(r.body, []byte("account.")) {
+		t.Fatalf("mapping after approval: %d %s", r.code, r.body)
 	}
 }

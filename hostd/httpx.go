@@ -72,6 +72,9 @@ func classify(err error) (status int, detail string) {
 	var vce *graphstore.VersionConflictError
 	var ige *graphstore.InvalidGraphError
 	var rvc *repair.VersionConflictError
+	if status, detail, ok := classifyMesh(err); ok {
+		return status, detail
+	}
 	switch {
 	case errors.As(err, &he):
 		return he.Status, he.Detail

@@ -56,8 +56,16 @@ func (a *app) routeTable() []route {
 		{method: "GET", path: "/api/v1/nlp/documents", tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
 		{method: "POST", path: "/api/v1/nlp/documents", tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
 
+		{method: "GET", path: "/api/v1/connections", tag: "connections", summary: "The tenant's connections, secrets masked.", auth: true, ok: 200, handler: a.handle(a.listConnections)},
+		{method: "POST", path: "/api/v1/connections", tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
+		{method: "GET", path: "/api/v1/connections/{id}", tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
+		{method: "POST", path: "/api/v1/connections/{id}/sync", tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
+		{method: "GET", path: "/api/v1/jobs/{id}", tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
+
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
+
+		{method: "POST", path: "/api/v1/mappings/{connection}/{object}/approve", tag: "mappings", summary: "Approve the pending proposal for a new object; it syncs from the next sync on.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.approveMapping)},
 
 		{method: "GET", path: "/api/v1/reviews", tag: "reviews", summary: "The review queue (filters: status, connection, object, limit).", auth: true, ok: 200, errors: []int{400}, handler: a.handle(a.listReviews)},
 		{method: "GET", path: "/api/v1/reviews/{id}", tag: "reviews", summary: "One review item.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getReview)},
@@ -240,6 +248,22 @@ func (a *app) mappingHistory(w http.ResponseWriter, r *http.Request) error {
 		return repair.ErrNotFound
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+func (a *app) approveMapping(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	who, err := actor(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.mesh.ApproveMapping(r.Context(), tenant, r.PathValue("connection"), r.PathValue("object"), who)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func (a *app) listReviews(w http.ResponseWriter, r *http.Request) error {

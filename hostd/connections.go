@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/autonomos/autonomos/aam/connectors/filesource"
+	"github.com/autonomos/autonomos/aam/mesh"
+	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
+	"github.com/autonomos/autonomos/aam/stream/memstream"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// openMesh builds the embedded mode's mesh: connections and cursors in
+// memory, events on an in-process stream, mappings and reviews in the
+// shared repair registry.
+func (a *app) openMesh() error {
+	a.broker = memstream.New(&memstream.Config{Logger: a.log})
+	pub, err := a.broker.NewPublisher(nil)
+	if err != nil {
+		return fmt.Errorf("event stream: %w", err)
+	}
+	a.publisher = pub
+	m, err := mesh.New(meshmem.New(), a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology})
+	if err != nil {
+		return fmt.Errorf("mesh: %w", err)
+	}
+	a.mesh = m
+	a.jobs = newJobRunner(a.log)
+	return nil
+}
+
+// sourcesDir is where a tenant's file sources live: file connections may
+// only read below it, so that no tenant can point hostd at another
+// tenant's files or at the server's own.
+func (a *app) sourcesDir(tenant tenancy.ID) string {
+	return filepath.Join(a.cfg.DataDir, "sources", tenant.String())
+}
+
+type connectionRequest struct {
+	ID     string          `json:"id"`
+	Name   string          `json:"name,omitempty"`
+	Kind   string          `json:"kind"`
+	Config json.RawMessage `json:"config,omitempty"`
+}
+
+// fileConfigFor confines a file connection's "path" (relative) to the
+// tenant's sources directory and returns the configuration with the
+// absolute path.
+func (a *app) fileConfigFor(tenant tenancy.ID, raw json.RawMessage) (json.RawMessage, error) {
+	cfg := map[string]any{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			return nil, badRequest("config: not a JSON object")
+		}
+	}
+	p, _ := cfg["path"].(string)
+	if p == "" {
+		p = "."
+	}
+	if !filepath.IsLocal(p) && p != "." {
+		return nil, badRequest("config.path: must be a relative path inside the tenant's sources directory (no '..', not absolute)")
+	}
+	dir := a.sourcesDir(tenant)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create sources directory: %w", err)
+	}
+	cfg["path"] = filepath.Join(dir, p)
+	return json.Marshal(cfg)
+}
+
+func (a *app) createConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	var req connectionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Kind != filesource.Kind {
+		return badRequest("kind: %q is not enabled in hostd yet (enabled: %q)", req.Kind, filesource.Kind)
+	}
+	raw, err := a.fileConfigFor(tenant, req.Config)
+	if err != nil {
+		return err
+	}
+	c, err := a.mesh.AddConnection(r.Context(), mesh.Connection{
+		Tenant: tenant, ID: req.ID, Name: req.Name, Kind: req.Kind, Config: mesh.NewSourceConfig(raw),
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/connections/"+c.ID)
+	return writeJSON(w, http.StatusCreated, c.Redacted())
+}
+
+func (a *app) listConnections(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	cs, err := a.mesh.Connections(r.Context(), tenant)
+	if err != nil {
+		return err
+	}
+	out := make([]mesh.Connection, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, c.Redacted())
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"connections": out})
+}
+
+func (a *app) getConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.mesh.Connection(r.Context(), tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c.Redacted())
+}
+
+// syncConnection starts a sync as a job and answers 202 with it.
+func (a *app) syncConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, err := a.mesh.Connection(r.Context(), tenant, id); err != nil {
+		return err
+	}
+	job := a.jobs.submit(tenant, "sync", id, func(ctx context.Context) (any, error) {
+		stats, err := a.mesh.Sync(ctx, tenant, id)
+		return stats, err
+	})
+	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
+	return writeJSON(w, http.StatusAccepted, job)
+}
+
+func (a *app) getJob(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	j, ok := a.jobs.get(tenant, r.PathValue("id"))
+	if !ok {
+		return &httpError{Status: http.StatusNotFound, Detail: "no such resource"}
+	}
+	return writeJSON(w, http.StatusOK, j)
+}
+
+// classifyMesh maps the mesh's errors; classify calls it.
+func classifyMesh(err error) (int, string, bool) {
+	var ce *mesh.ConnectionError
+	switch {
+	case errors.Is(err, mesh.ErrNotFound):
+		return http.StatusNotFound, "no such resource", true
+	case errors.Is(err, mesh.ErrExists):
+		return http.StatusConflict, "a connection with this id exists already", true
+	case errors.Is(err, mesh.ErrSyncInProgress):
+		return http.StatusConflict, "a sync of this connection is running already", true
+	case errors.As(err, &ce), errors.Is(err, mesh.ErrInvalidConnection):
+		// A ConnectionError names the field; the configuration's secrets
+		// are scrubbed by the mesh.
+		return http.StatusBadRequest, err.Error(), true
+	}
+	return 0, "", false
+}

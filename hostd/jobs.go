@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+// JobStatus is the state of a background job.
+type JobStatus string
+
+const (
+	JobQueued    JobStatus = "queued"
+	JobRunning   JobStatus = "running"
+	JobSucceeded JobStatus = "succeeded"
+	JobFailed    JobStatus = "failed"
+)
+
+// Job is a background task of one tenant (a sync today), as the API shows
+// it.
+type Job struct {
+	ID         string     `json:"id"`
+	Tenant     tenancy.ID `json:"tenant_id"`
+	Kind       string     `json:"kind"`
+	Subject    string     `json:"subject,omitempty"`
+	Status     JobStatus  `json:"status"`
+	Result     any        `json:"result,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  time.Time  `json:"started_at,omitzero"`
+	FinishedAt time.Time  `json:"finished_at,omitzero"`
+}
+
+// jobRunner runs jobs in-process (the embedded default): each job in its
+// own goroutine under a context that shutdown cancels only after waiting
+// for the jobs. It keeps the last maxJobs jobs for status queries.
+type jobRunner struct {
+	log     *slog.Logger
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	maxJobs int
+
+	mu    sync.Mutex
+	jobs  map[string]*Job
+	order []string
+}
+
+func newJobRunner(log *slog.Logger) *jobRunner {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &jobRunner{log: log, ctx: ctx, cancel: cancel, maxJobs: 1000, jobs: map[string]*Job{}}
+}
+
+// submit starts fn as a job of tenant and returns the job as queued. fn's
+// error text becomes Job.Error, so it must be safe for the tenant to read.
+func (jr *jobRunner) submit(tenant tenancy.ID, kind, subject string, fn func(ctx context.Context) (any, error)) Job {
+	j := &Job{ID: uuid.NewString(), Tenant: tenant, Kind: kind, Subject: subject, Status: JobQueued, CreatedAt: time.Now().UTC()}
+	jr.mu.Lock()
+	jr.jobs[j.ID] = j
+	jr.order = append(jr.order, j.ID)
+	jr.pruneLocked()
+	snapshot := *j
+	jr.mu.Unlock()
+
+	jr.wg.Add(1)
+	go func() {
+		defer jr.wg.Done()
+		ctx := tenancy.WithTenant(jr.ctx, tenant)
+		jr.update(j.ID, func(j *Job) { j.Status = JobRunning; j.StartedAt = time.Now().UTC() })
+		res, err := fn(ctx)
+		jr.update(j.ID, func(j *Job) {
+			j.FinishedAt = time.Now().UTC()
+			j.Result = res
+			if err != nil {
+				j.Status = JobFailed
+				j.Error = err.Error()
+				return
+			}
+			j.Status = JobSucceeded
+		})
+		if err != nil {
+			jr.log.Warn("job failed", "job", j.ID, "kind", kind, "tenant", tenant.String(), "err", err)
+		}
+	}()
+	return snapshot
+}
+
+func (jr *jobRunner) update(id string, f func(*Job)) {
+	jr.mu.Lock()
+	defer jr.mu.Unlock()
+	if j, ok := jr.jobs[id]; ok {
+		f(j)
+	}
+}
+
+// pruneLocked forgets the oldest finished jobs beyond maxJobs.
+func (jr *jobRunner) pruneLocked() {
+	for i := 0; len(jr.jobs) > jr.maxJobs && i < len(jr.order); {
+		id := jr.order[i]
+		j := jr.jobs[id]
+		if j != nil && (j.Status == JobQueued || j.Status == JobRunning) {
+			i++
+			continue
+		}
+		delete(jr.jobs, id)
+		jr.order = append(jr.order[:i], jr.order[i+1:]...)
+	}
+}
+
+// get returns tenant's job id; a job of another tenant is not found.
+func (jr *jobRunner) get(tenant tenancy.ID, id string) (Job, bool) {
+	jr.mu.Lock()
+	defer jr.mu.Unlock()
+	j, ok := jr.jobs[id]
+	if !ok || j.Tenant != tenant {
+		return Job{}, false
+	}
+	return *j, true
+}
+
+// shutdown waits for running jobs until ctx is done, then cancels them and
+// waits for them to return.
+func (jr *jobRunner) shutdown(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { jr.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		jr.log.Warn("shutdown: canceling jobs still running")
+		jr.cancel()
+		<-done
+	}
+	jr.cancel()
+}
