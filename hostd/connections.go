@@ -26,13 +26,23 @@ func (a *app) openMesh() error {
 		return fmt.Errorf("event stream: %w", err)
 	}
 	a.publisher = pub
-	m, err := mesh.New(meshmem.New(), a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology})
+	m, err := mesh.New(meshmem.New(), a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Hook: a.meshHook})
 	if err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}
 	a.mesh = m
 	a.jobs = newJobRunner(a.log)
 	return nil
+}
+
+// meshHook turns the mesh's progress into metrics. (Live events to the
+// console over SSE and WebSocket are still to come.)
+func (a *app) meshHook(_ context.Context, e mesh.Event) {
+	kind := string(e.Kind)
+	a.metrics.meshEvents.WithLabelValues(kind).Inc()
+	if e.Count > 0 {
+		a.metrics.meshItems.WithLabelValues(kind).Add(float64(e.Count))
+	}
 }
 
 // sourcesDir is where a tenant's file sources live: file connections may

@@ -714,4 +714,13 @@ func TestConnectionSyncPipeline(t *testing.T) {
 	if r.code != http.StatusOK || !bytes.Contains(r.body, []byte("account.")) {
 		t.Fatalf("mapping after approval: %d %s", r.code, r.body)
 	}
+	r = do(t, a, "GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`hostd_mesh_event_items_total{kind="batch.published"} 2`,
+		`hostd_mesh_events_total{kind="mapping.proposed"} 1`,
+	} {
+		if !bytes.Contains(r.body, []byte(want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }

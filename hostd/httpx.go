@@ -207,6 +207,11 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// meshEvents counts the mesh's progress events by kind, and
+	// meshItems adds up their counts (events published per batch,
+	// repairs applied or queued, records dead-lettered, ...).
+	meshEvents *prometheus.CounterVec
+	meshItems  *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -221,8 +226,16 @@ func newMetrics() *metrics {
 			Help:    "HTTP request latency by route pattern.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
+		meshEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hostd_mesh_events_total",
+			Help: "Mesh progress events (sync.started, drift.detected, repair.applied, repair.queued, ...) by kind.",
+		}, []string{"kind"}),
+		meshItems: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hostd_mesh_event_items_total",
+			Help: "Items the mesh's events were about, by kind (events published for batch.published, repairs for repair.applied, ...).",
+		}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency,
+	m.reg.MustRegister(m.requests, m.latency, m.meshEvents, m.meshItems,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
