@@ -3,12 +3,14 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/dcl"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -89,4 +91,63 @@ func BenchmarkMaterializePG(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N*benchEvents)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// BenchmarkUnifiedQueryPG times queries of account_unified over 30k
+// accounts from 3 sources (90k rows; 3 domain clusters of 3 members per
+// account, names differing in legal suffixes), through the read-only
+// query API, and reports p50 and p95 in milliseconds.
+func BenchmarkUnifiedQueryPG(b *testing.B) {
+	const accounts = 30_000
+	w, _ := newWarehouse(b, &dcl.Config{MaxRows: 100})
+	if w == nil {
+		return
+	}
+	ctx := context.Background()
+	tenant := tenancy.ID(uuid.New())
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for s, system := range []string{"salesforce", "hubspot", "netsuite"} {
+		events := make([]canonical.Event, 0, accounts)
+		for i := range accounts {
+			key := fmt.Sprintf("%s-%d", system, i)
+			events = append(events, canonical.Event{
+				ID: "ev-" + key, Tenant: tenant, Entity: "account", Op: canonical.OpUpsert, SourceKey: key,
+				Source: canonical.Source{System: system, ConnectionID: system + "-1", Object: "Account"},
+				Data: map[string]any{"id": key, "name": fmt.Sprintf("Company %d %s", i, []string{"Inc", "GmbH", "Ltd"}[s]),
+					"domain": fmt.Sprintf("company%d.example", i), "employee_count": int64(i + s)},
+				OccurredAt: base.Add(time.Duration(s) * time.Hour), IngestedAt: base.Add(time.Duration(s)*time.Hour + time.Second),
+			})
+		}
+		for i := 0; i < len(events); i += benchBatch {
+			if err := w.Write(ctx, tenant, events[i:min(i+benchBatch, len(events))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	// one untimed pass: the first reads after a bulk load set hint bits
+	if _, err := w.Query(ctx, tenant, "SELECT count(*) FROM account_unified"); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []struct{ name, sql string }{
+		{"Count", "SELECT count(*), sum(member_count) FROM account_unified"},
+		{"TopBySize", "SELECT cluster_id, name, member_count, sources FROM account_unified ORDER BY employee_count DESC LIMIT 10"},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			var lat []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				res, err := w.Query(ctx, tenant, q.sql)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				if q.name == "Count" && fmt.Sprint(res.Rows[0]) != fmt.Sprintf("[%d %d]", accounts, 3*accounts) {
+					b.Fatalf("count = %v, want %d clusters of 3", res.Rows[0], accounts)
+				}
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50_ms")
+			b.ReportMetric(float64(lat[(len(lat)*95)/100].Microseconds())/1000, "p95_ms")
+		})
+	}
 }

@@ -23,7 +23,10 @@
 // _source_key, _event_id, _occurred_at, _ingested_at, _version_at,
 // _deleted) and one typed column per field: text, bigint, boolean, date,
 // timestamptz, and numeric(38,9) for decimals and percents (exact, never
-// float). The primary key is (tenant_id, _key). [Migrate] runs the
+// float). The primary key is (tenant_id, _key). The account table also
+// has _norm_name, a stored generated column with the normalized name
+// the unified views match on (PostgreSQL's regular expressions would
+// otherwise dominate every view query). [Migrate] runs the
 // embedded goose migrations (the schema), then derives the tables from
 // the ontology, adds the columns a newer ontology brings, puts each
 // table under row-level security, recreates the unified views and grants
@@ -103,7 +106,11 @@
 // moves 100k staged rows by INSERT ... ON CONFLICT in about 1.3-1.6 s
 // against 0.6 s for a plain INSERT ... SELECT, while the client's share
 // (validation, COPY encoding) is about a tenth of the wall time.
-// Analytical queries belong to DuckDB.
+// BenchmarkWritePath compares this path with a pgx.Batch of one upsert
+// per row, which is about half as fast. BenchmarkUnifiedQueryPG queries
+// account_unified over 90k rows (30k clusters of 3 sources): a query
+// computes the whole view, about a second on the shared test machine.
+// Analytical queries at scale belong to DuckDB.
 //
 // # Testing
 //

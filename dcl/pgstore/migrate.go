@@ -212,6 +212,12 @@ func ontologyDDL(tables []driver.Table, appRole string) ([]string, error) {
 		for _, c := range t.Columns {
 			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", tbl, ident(c.Name), sqlType(c.Type)))
 		}
+		if hasNormName(t) {
+			// computed once per write rather than at every view query:
+			// PostgreSQL's regular expressions are the cost of the view
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s text GENERATED ALWAYS AS (%s) STORED",
+				tbl, normNameColumn, normName(ident("name"))))
+		}
 		pol, err := pgtenant.PolicySQL(Schema + "." + t.Entity)
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: entity %q: %w", t.Entity, err)

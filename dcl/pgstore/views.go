@@ -18,6 +18,25 @@ func normName(col string) string {
 	return fmt.Sprintf(`nullif(trim(regexp_replace(regexp_replace(regexp_replace(lower(%s), '[^a-z0-9]+', ' ', 'g'), '\y(%s)\y', ' ', 'g'), ' +', ' ', 'g')), '')`, col, legalSuffixes)
 }
 
+// normNameColumn is the stored generated column holding [normName] of
+// an account's name.
+const normNameColumn = "_norm_name"
+
+// hasNormName reports whether t is resolved by normalized name, and so
+// has [normNameColumn].
+func hasNormName(t driver.Table) bool {
+	return t.Entity == "account" && hasColumn(t, "domain") && hasColumn(t, "name")
+}
+
+func hasColumn(t driver.Table, name string) bool {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // viewStatements returns the statements creating the unified views of
 // an entity with resolution rules (account, contact, lead), or nil. The
 // views are security_invoker (PostgreSQL 15): the row-level security of
@@ -29,14 +48,6 @@ func normName(col string) string {
 // cluster: each field's most recent non-null value (by version, then
 // ingestion time, then event ID), member_count, sources and connections.
 func viewStatements(t driver.Table) []string {
-	has := func(name string) bool {
-		for _, c := range t.Columns {
-			if c.Name == name {
-				return true
-			}
-		}
-		return false
-	}
 	cols := []string{"tenant_id"}
 	for _, l := range lineage {
 		cols = append(cols, l.name)
@@ -48,7 +59,7 @@ func viewStatements(t driver.Table) []string {
 	tbl := qualified(t.Entity)
 	var members string
 	switch {
-	case t.Entity == "account" && has("domain") && has("name"):
+	case hasNormName(t):
 		members = fmt.Sprintf(`WITH base AS (
   SELECT *, nullif(lower(trim(domain)), '') AS _nd, %s AS _nn FROM %s WHERE NOT _deleted
 ), name_domain AS (
@@ -64,8 +75,8 @@ SELECT CASE WHEN b._nd IS NOT NULL THEN 'domain:' || b._nd
             WHEN b._nn IS NOT NULL THEN 'name'
             ELSE 'none' END AS match_rule,
        %s
-FROM base b LEFT JOIN name_domain nd ON b.tenant_id = nd.tenant_id AND b._nn = nd._nn`, normName("name"), tbl, bcols)
-	case (t.Entity == "contact" || t.Entity == "lead") && has("email"):
+FROM base b LEFT JOIN name_domain nd ON b.tenant_id = nd.tenant_id AND b._nn = nd._nn`, normNameColumn, tbl, bcols)
+	case (t.Entity == "contact" || t.Entity == "lead") && hasColumn(t, "email"):
 		members = fmt.Sprintf(`SELECT CASE WHEN nullif(lower(trim(b.email)), '') IS NOT NULL THEN 'email:' || lower(trim(b.email)) ELSE 'record:' || b._key END AS cluster_id,
        CASE WHEN nullif(lower(trim(b.email)), '') IS NOT NULL THEN 'email' ELSE 'none' END AS match_rule,
        %s
