@@ -39,7 +39,9 @@ type app struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
-	limiter *tenantLimiter
+	limiter *keyLimiter // per tenant, on authenticated routes
+	// clientLimiter is per client address, on register and login.
+	clientLimiter *keyLimiter
 
 	accounts *fileAuthStore
 	auth     *authn.Service
@@ -75,11 +77,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 	a := &app{
-		cfg:      cfg,
-		log:      log,
-		metrics:  newMetrics(),
-		limiter:  newTenantLimiter(cfg.RateLimit, cfg.RateBurst),
-		ontology: canonical.V1(),
+		cfg:           cfg,
+		log:           log,
+		metrics:       newMetrics(),
+		limiter:       newKeyLimiter(cfg.RateLimit, cfg.RateBurst),
+		clientLimiter: newKeyLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+		ontology:      canonical.V1(),
 	}
 	ok := false
 	defer func() {
@@ -288,8 +291,11 @@ func (a *app) buildMux() *http.ServeMux {
 	protect := authn.Middleware(a.authn, &authn.MiddlewareConfig{Logger: a.log})
 	for _, rt := range a.routes {
 		h := rt.handler
-		if rt.auth {
+		switch {
+		case rt.auth:
 			h = protect(a.rateLimited(h))
+		case rt.clientLimited:
+			h = a.clientLimited(h)
 		}
 		timeout := a.cfg.HandlerTimeout
 		if rt.timeout > 0 {

@@ -57,6 +57,11 @@ type Config struct {
 	RateLimit float64
 	// RateBurst is the per-tenant burst. Defaults to 100.
 	RateBurst int
+	// AuthRateLimit is the per-client-address rate (requests per second)
+	// of register and login, which hash passwords. Defaults to 1.
+	AuthRateLimit float64
+	// AuthRateBurst is its burst. Defaults to 10.
+	AuthRateBurst int
 	// ShutdownTimeout bounds the graceful shutdown. Defaults to 20s.
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error. Defaults to info.
@@ -85,6 +90,7 @@ type rawConfig struct {
 	addr, dataDir, dbURL, supaURL, redisURL, authEnabled, jwtSecret string
 	openaiKey, openaiBase, openaiModel, slack, useAAM               string
 	maxBody, handlerTimeout, rateLimit, rateBurst, shutdown, level  string
+	authRate, authBurst                                             string
 }
 
 func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
@@ -105,6 +111,8 @@ func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
 		{flag: "handler-timeout", env: []string{"HOSTD_HANDLER_TIMEOUT"}, def: "15s", help: "time limit of one API request", dst: &raw.handlerTimeout},
 		{flag: "rate-limit", env: []string{"HOSTD_RATE_LIMIT"}, def: "50", help: "per-tenant requests per second on /api/v1", dst: &raw.rateLimit},
 		{flag: "rate-burst", env: []string{"HOSTD_RATE_BURST"}, def: "100", help: "per-tenant burst on /api/v1", dst: &raw.rateBurst},
+		{flag: "auth-rate-limit", env: []string{"HOSTD_AUTH_RATE_LIMIT"}, def: "1", help: "per-client-address requests per second on register and login", dst: &raw.authRate},
+		{flag: "auth-rate-burst", env: []string{"HOSTD_AUTH_RATE_BURST"}, def: "10", help: "per-client-address burst on register and login", dst: &raw.authBurst},
 		{flag: "shutdown-timeout", env: []string{"HOSTD_SHUTDOWN_TIMEOUT"}, def: "20s", help: "how long shutdown waits for in-flight requests", dst: &raw.shutdown},
 		{flag: "log-level", env: []string{"HOSTD_LOG_LEVEL"}, def: "info", help: "debug, info, warn or error", dst: &raw.level},
 	}
@@ -210,6 +218,12 @@ func (raw rawConfig) config() (Config, error) {
 	}
 	if c.RateBurst, err = strconv.Atoi(raw.rateBurst); err != nil || c.RateBurst < 1 {
 		bad("HOSTD_RATE_BURST", raw.rateBurst, "a positive whole number")
+	}
+	if c.AuthRateLimit, err = strconv.ParseFloat(raw.authRate, 64); err != nil || !(c.AuthRateLimit > 0) {
+		bad("HOSTD_AUTH_RATE_LIMIT", raw.authRate, "a positive number of requests per second")
+	}
+	if c.AuthRateBurst, err = strconv.Atoi(raw.authBurst); err != nil || c.AuthRateBurst < 1 {
+		bad("HOSTD_AUTH_RATE_BURST", raw.authBurst, "a positive whole number")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

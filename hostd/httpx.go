@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -323,28 +324,34 @@ func withLimits(h http.Handler, maxBody int64, timeout time.Duration) http.Handl
 	})
 }
 
-// tenantLimiter holds one token bucket per tenant.
-type tenantLimiter struct {
-	limit rate.Limit
-	burst int
-	now   func() time.Time
+// keyLimiter holds one token bucket per key (a tenant, a client address).
+// When it holds maxKeys buckets it starts over, which bounds its memory;
+// a key then gets a fresh (full) bucket, which errs on the lenient side.
+type keyLimiter struct {
+	limit   rate.Limit
+	burst   int
+	maxKeys int
+	now     func() time.Time
 
 	mu       sync.Mutex
-	limiters map[tenancy.ID]*rate.Limiter
+	limiters map[string]*rate.Limiter
 }
 
-func newTenantLimiter(perSecond float64, burst int) *tenantLimiter {
-	return &tenantLimiter{limit: rate.Limit(perSecond), burst: burst, now: time.Now, limiters: map[tenancy.ID]*rate.Limiter{}}
+func newKeyLimiter(perSecond float64, burst int) *keyLimiter {
+	return &keyLimiter{limit: rate.Limit(perSecond), burst: burst, maxKeys: 100000, now: time.Now, limiters: map[string]*rate.Limiter{}}
 }
 
-// allow reports whether tenant may make a request now, and otherwise how
+// allow reports whether key may make a request now, and otherwise how
 // long it must wait.
-func (l *tenantLimiter) allow(tenant tenancy.ID) (bool, time.Duration) {
+func (l *keyLimiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
-	lim, ok := l.limiters[tenant]
+	lim, ok := l.limiters[key]
 	if !ok {
+		if len(l.limiters) >= l.maxKeys {
+			clear(l.limiters)
+		}
 		lim = rate.NewLimiter(l.limit, l.burst)
-		l.limiters[tenant] = lim
+		l.limiters[key] = lim
 	}
 	l.mu.Unlock()
 	now := l.now()
@@ -359,6 +366,31 @@ func (l *tenantLimiter) allow(tenant tenancy.ID) (bool, time.Duration) {
 	return true, 0
 }
 
+func tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration, detail string) {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeProblem(w, r, http.StatusTooManyRequests, detail)
+}
+
+// clientLimited limits the unauthenticated account routes (register and
+// login hash passwords, which is costly) per client address.
+func (a *app) clientLimited(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		if ok, wait := a.clientLimiter.allow(host); !ok {
+			tooMany(w, r, wait, "too many account requests from this address; retry later")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // rateLimited answers 429 with Retry-After when the caller's tenant is over
 // its rate. It runs after authentication.
 func (a *app) rateLimited(h http.Handler) http.Handler {
@@ -368,13 +400,8 @@ func (a *app) rateLimited(h http.Handler) http.Handler {
 			writeProblem(w, r, http.StatusUnauthorized, "not authenticated")
 			return
 		}
-		if ok, wait := a.limiter.allow(tenant); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			if secs < 1 {
-				secs = 1
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeProblem(w, r, http.StatusTooManyRequests, "the tenant's request rate is over its limit; retry later")
+		if ok, wait := a.limiter.allow(tenant.String()); !ok {
+			tooMany(w, r, wait, "the tenant's request rate is over its limit; retry later")
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +79,28 @@ func TestJobRunnerKeepsABoundedHistory(t *testing.T) {
 	}
 	if _, ok := jr.get(tenant, first.ID); ok {
 		t.Fatal("the oldest finished job was kept")
+	}
+}
+
+func TestAccountRoutesAreLimitedPerClient(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.AuthRateLimit = 0.2; c.AuthRateBurst = 2 })
+	post := func(remote string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"nobody@example.com","password":"wrong password here"}`))
+		req.RemoteAddr = remote
+		rec := httptest.NewRecorder()
+		a.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 2 {
+		if rec := post("198.51.100.7:4000"); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want 401", i, rec.Code)
+		}
+	}
+	rec := post("198.51.100.7:4001")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("third attempt from one address: %d Retry-After=%q, want 429", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := post("203.0.113.9:4000"); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("another address: %d, want 401", rec.Code)
 	}
 }

@@ -22,6 +22,9 @@ type route struct {
 	// auth puts the route behind authn.Middleware and the per-tenant
 	// rate limit.
 	auth bool
+	// clientLimited puts an unauthenticated route behind the per-client
+	// address rate limit.
+	clientLimited bool
 	// body describes the JSON request body; "" when there is none.
 	body string
 	// ok is the success status.
@@ -41,8 +44,8 @@ func (a *app) routeTable() []route {
 		{method: "GET", path: "/metrics", tag: "ops", summary: "Prometheus metrics.", ok: 200, handler: a.metricsHandler()},
 		{method: "GET", path: "/openapi.json", tag: "ops", summary: "This OpenAPI 3.1 document.", ok: 200, handler: a.handle(a.openAPIJSON)},
 
-		{method: "POST", path: "/api/v1/auth/register", tag: "auth", summary: "Register a tenant with its first user; returns a session.", body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413}, handler: a.auth.RegisterHandler()},
-		{method: "POST", path: "/api/v1/auth/login", tag: "auth", summary: "Log in with email and password; returns a bearer token.", body: "{email, password}", ok: 200, errors: []int{400, 401, 413, 429}, handler: a.auth.LoginHandler()},
+		{method: "POST", path: "/api/v1/auth/register", tag: "auth", summary: "Register a tenant with its first user; returns a session.", clientLimited: true, body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413, 429}, handler: a.auth.RegisterHandler()},
+		{method: "POST", path: "/api/v1/auth/login", tag: "auth", summary: "Log in with email and password; returns a bearer token.", clientLimited: true, body: "{email, password}", ok: 200, errors: []int{400, 401, 413, 429}, handler: a.auth.LoginHandler()},
 		{method: "GET", path: "/api/v1/auth/me", tag: "auth", summary: "The current user and tenant.", auth: true, ok: 200, handler: a.auth.MeHandler()},
 
 		{method: "GET", path: "/api/v1/ontology", tag: "ontology", summary: "The canonical ontology's entities and fields.", auth: true, ok: 200, handler: a.handle(a.getOntology)},
