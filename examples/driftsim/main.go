@@ -1,0 +1,297 @@
+// Command driftsim simulates schema drift in a demo source and shows what
+// the mesh does about it: detection, automatic repair of the mapping, or
+// a review queued for a person, depending on Safe Mode.
+//
+// It copies the CRM's accounts export (examples/data/crm/accounts.csv)
+// into a temporary directory, syncs it, then writes the next month's
+// export with columns renamed (Website -> Company_Website,
+// NumberOfEmployees -> Employees, BillingCountry -> Country) and retyped
+// (AnnualRevenue as text such as "USD 1,250,000,000"), and syncs again.
+// It does so twice: with Safe Mode off, where confident repairs apply on
+// their own, and with Safe Mode on, where every repair waits for review;
+// then it approves the reviews and shows the mapping's version go up.
+//
+//	go run ./examples/driftsim [-data examples/data]
+//
+// hostd shows the same events live in its console; here they print.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/autonomos/autonomos/aam/connectors/filesource"
+	"github.com/autonomos/autonomos/aam/mesh"
+	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
+	"github.com/autonomos/autonomos/aam/stream/memstream"
+	"github.com/autonomos/autonomos/repair"
+	repairmem "github.com/autonomos/autonomos/repair/memstore"
+	"github.com/autonomos/autonomos/tenancy"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "driftsim:", err)
+		os.Exit(1)
+	}
+}
+
+var demoTenant = tenancy.MustParse("0b9c7d2e-5f41-4a6b-9c3d-2e1f0a9b8c7d")
+
+// renames are the columns the next export renames.
+var renames = map[string]string{
+	"Website":           "Company_Website",
+	"NumberOfEmployees": "Employees",
+	"BillingCountry":    "Country",
+}
+
+func run(ctx context.Context, w io.Writer, args []string) error {
+	fs := flag.NewFlagSet("driftsim", flag.ContinueOnError)
+	fs.SetOutput(w)
+	data := fs.String("data", filepath.Join("examples", "data"), "directory of the demo sources")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	src := filepath.Join(*data, "crm", "accounts.csv")
+	header, rows, err := readCSV(src)
+	if err != nil {
+		return fmt.Errorf("demo data not found (run from the module root or pass -data): %w", err)
+	}
+	for _, safeMode := range []bool{false, true} {
+		if err := simulate(ctx, w, header, rows, safeMode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// simulate runs one drift scenario on a fresh tenant state.
+func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string, safeMode bool) error {
+	onOff := map[bool]string{false: "off", true: "on"}[safeMode]
+	fmt.Fprintf(w, "\n=== Safe Mode %s ===\n", onOff)
+	dir, err := os.MkdirTemp("", "driftsim")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeCSV(filepath.Join(dir, "accounts-2025-01.csv"), header, rows); err != nil {
+		return err
+	}
+
+	broker := memstream.New(nil)
+	pub, err := broker.NewPublisher(nil)
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	reg := repair.NewRegistry(repairmem.New(), nil)
+	defer reg.Close()
+	quiet := slog.New(slog.DiscardHandler)
+	m, err := mesh.New(meshmem.New(), reg, pub, &mesh.Config{Logger: quiet, Hook: printHook(w)})
+	if err != nil {
+		return err
+	}
+	// The monthly exports form one object, "accounts".
+	cfg := filesource.Config{System: "crm", Objects: map[string]string{"accounts": "accounts-*.csv"}}
+	conn, err := m.AddConnection(ctx, mesh.Connection{Tenant: demoTenant, ID: "crm", Kind: filesource.Kind,
+		Config: mesh.MustSourceConfig(struct {
+			Path string `json:"path"`
+			filesource.Config
+		}{dir, cfg})})
+	if err != nil {
+		return err
+	}
+	// Safe Mode set by a person: it stays as set whatever they approve.
+	if err := m.SetSafeMode(ctx, demoTenant, conn.ID, safeMode, "demo-admin"); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "-- sync 1: January export")
+	if _, err := m.Sync(ctx, demoTenant, conn.ID); err != nil {
+		return err
+	}
+	c, err := m.Connection(ctx, demoTenant, conn.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range c.Pending { // with Safe Mode on, the first mapping waits
+		v, err := m.ApproveMapping(ctx, demoTenant, conn.ID, p.Object, "demo-admin")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "approved mapping of %s -> %s: version %d\n", p.Object, p.Entity, v.Version)
+		if _, err := m.Sync(ctx, demoTenant, conn.ID); err != nil {
+			return err
+		}
+	}
+	tctx := tenancy.WithTenant(ctx, demoTenant)
+	key := repair.MappingKey{Connection: conn.ID, Object: "accounts"}
+	before, err := reg.Current(tctx, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "mapping version %d\n", before.Version)
+
+	// February's export: renamed and retyped columns, and the January file
+	// archived.
+	dh, drows := drifted(header, rows)
+	if err := writeCSV(filepath.Join(dir, "accounts-2025-02.csv"), dh, drows); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(dir, "accounts-2025-01.csv"), filepath.Join(dir, ".accounts-2025-01.csv.done")); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "-- sync 2: February export (renamed: Website, NumberOfEmployees, BillingCountry; retyped: AnnualRevenue)")
+	st, err := m.Sync(ctx, demoTenant, conn.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "drift events %d, repairs applied %d, queued %d, rows read %d, events published %d, normalize errors %d\n",
+		st.DriftEvents, st.RepairsApplied, st.RepairsQueued, st.RowsRead, st.EventsPublished, st.NormalizeErrors)
+
+	// A person works through the review queue.
+	pending, err := reg.Reviews(tctx, repair.ReviewFilter{Status: repair.ReviewPending, Connection: conn.ID})
+	if err != nil {
+		return err
+	}
+	for _, it := range pending {
+		fmt.Fprintf(w, "review %s: %s (%s) -> %s, confidence %.2f: %s\n", it.ID, it.Repair.Field, it.Repair.Target,
+			orGone(it.Repair.To), it.Repair.Confidence, it.Reason)
+		done, err := reg.Approve(tctx, it.ID, "demo-admin")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "approved: mapping version %d\n", done.AppliedVersion)
+	}
+	if len(pending) > 0 {
+		fmt.Fprintln(w, "-- sync 3: after the reviews")
+		st, err = m.Sync(ctx, demoTenant, conn.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "rows read %d, events published %d, normalize errors %d\n", st.RowsRead, st.EventsPublished, st.NormalizeErrors)
+	}
+
+	after, err := reg.Current(tctx, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "mapping version %d -> %d:\n", before.Version, after.Version)
+	for _, f := range after.Mapping.Fields {
+		if f.Target != "" && (renamed(f.Source) || f.Source == "AnnualRevenue") {
+			fmt.Fprintf(w, "  %-16s -> %-22s provenance %s, approved by %s\n", f.Source, f.Target, f.Provenance, orNobody(f.ApprovedBy))
+		}
+	}
+	return nil
+}
+
+// printHook prints the mesh's progress events worth watching.
+func printHook(w io.Writer) mesh.Hook {
+	return func(_ context.Context, e mesh.Event) {
+		switch e.Kind {
+		case mesh.EventDriftDetected, mesh.EventRepairApplied, mesh.EventRepairQueued,
+			mesh.EventMappingApplied, mesh.EventMappingProposed, mesh.EventObjectWaiting:
+			fmt.Fprintf(w, "event %-16s %s: %s\n", e.Kind, e.Object, e.Detail)
+		}
+	}
+}
+
+// drifted renames columns and writes AnnualRevenue as text with a
+// currency code and thousands separators.
+func drifted(header []string, rows [][]string) ([]string, [][]string) {
+	h := make([]string, len(header))
+	rev := -1
+	for i, name := range header {
+		h[i] = name
+		if to, ok := renames[name]; ok {
+			h[i] = to
+		}
+		if name == "AnnualRevenue" {
+			rev = i
+		}
+	}
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = append([]string(nil), r...)
+		if rev >= 0 {
+			if n, err := strconv.ParseInt(r[rev], 10, 64); err == nil {
+				out[i][rev] = "USD " + thousands(n)
+			}
+		}
+	}
+	return h, out
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func renamed(field string) bool {
+	for _, to := range renames {
+		if to == field {
+			return true
+		}
+	}
+	return false
+}
+
+func orGone(s string) string {
+	if s == "" {
+		return "(gone)"
+	}
+	return s
+}
+
+func orNobody(s string) string {
+	if s == "" {
+		return "nobody"
+	}
+	return s
+}
+
+func readCSV(path string) ([]string, [][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) < 2 {
+		return nil, nil, fmt.Errorf("%s: no rows", path)
+	}
+	return recs[0], recs[1:], nil
+}
+
+func writeCSV(path string, header []string, rows [][]string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(f)
+	_ = cw.Write(header)
+	_ = cw.WriteAll(rows)
+	if err := cw.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

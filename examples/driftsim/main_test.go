@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestDriftSim(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, []string{"-data", filepath.Join("..", "data")}); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	s := out.String()
+	t.Log(s)
+	off, on, ok := strings.Cut(s, "=== Safe Mode on ===")
+	if !ok || !strings.Contains(off, "=== Safe Mode off ===") {
+		t.Fatalf("output lacks the two scenarios:\n%s", s)
+	}
+
+	// Safe Mode off: drift detected, the three renames repaired on their
+	// own, the rows read again with the new mapping.
+	for _, want := range []string{
+		"event drift.detected   accounts",
+		"repair.applied   accounts: Website -> Company_Website (account.domain)",
+		"repair.applied   accounts: NumberOfEmployees -> Employees (account.employee_count)",
+		"repair.applied   accounts: BillingCountry -> Country (account.country)",
+		"drift events 1, repairs applied 3, queued 0, rows read 24, events published 24, normalize errors 0",
+		"mapping version 1 -> 2:",
+		"Company_Website  -> account.domain         provenance repair",
+	} {
+		if !strings.Contains(off, want) {
+			t.Errorf("Safe Mode off: output lacks %q", want)
+		}
+	}
+	if strings.Contains(off, "repair.queued") {
+		t.Errorf("Safe Mode off queued a confident repair")
+	}
+
+	// Safe Mode on: the same repairs wait for review and the object is
+	// not read; each approval adds a mapping version; then it syncs.
+	for _, want := range []string{
+		"event mapping.proposed accounts: safe mode is on",
+		"approved mapping of accounts -> account: version 1",
+		"repair.queued    accounts: Website: safe mode is on",
+		"event object.waiting   accounts: 3 repair(s) wait for review",
+		"drift events 1, repairs applied 0, queued 3, rows read 0, events published 0",
+		"rows read 24, events published 24, normalize errors 0",
+		"mapping version 1 -> 4:",
+		"Employees        -> account.employee_count provenance human, approved by demo-admin",
+	} {
+		if !strings.Contains(on, want) {
+			t.Errorf("Safe Mode on: output lacks %q", want)
+		}
+	}
+	versions := regexp.MustCompile(`approved: mapping version (\d+)`).FindAllStringSubmatch(on, -1)
+	if len(versions) != 3 {
+		t.Fatalf("%d approvals, want 3", len(versions))
+	}
+	for i, v := range versions {
+		if want := string(rune('2' + i)); v[1] != want {
+			t.Errorf("approval %d made version %s, want %s", i+1, v[1], want)
+		}
+	}
+	if strings.Contains(on, "repair.applied") {
+		t.Errorf("Safe Mode on applied a repair without a person")
+	}
+}
+
+func TestDrifted(t *testing.T) {
+	h, rows := drifted([]string{"Id", "Website", "AnnualRevenue"}, [][]string{{"1", "acme.com", "1250000000"}, {"2", "x.io", ""}})
+	if strings.Join(h, ",") != "Id,Company_Website,AnnualRevenue" {
+		t.Errorf("header %v", h)
+	}
+	if rows[0][2] != "USD 1,250,000,000" || rows[1][2] != "" {
+		t.Errorf("revenue cells %q, %q", rows[0][2], rows[1][2])
+	}
+}
+
+func TestMissingData(t *testing.T) {
+	err := run(context.Background(), &bytes.Buffer{}, []string{"-data", t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "demo data not found") {
+		t.Errorf("run without data = %v", err)
+	}
+}
