@@ -10,7 +10,7 @@
 //	// at deployment, as the role that owns the tables:
 //	err := pgstore.Migrate(ctx, ownerPool, &pgstore.MigrateConfig{AppRole: "aos_app"})
 //	// in each replica, as the application role:
-//	store, err := pgstore.Open(ctx, appPool, nil)
+//	store, err := pgstore.Open(ctx, appPool)
 //	w, err := dcl.New(store, nil)
 //	err = w.Write(ctx, tenant, events)
 //	res, err := w.Query(ctx, tenant, "SELECT name, sources FROM account_unified")

@@ -30,7 +30,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer app.Close()
-	store, err := pgstore.Open(ctx, app, nil) // refuses a superuser or the owner
+	store, err := pgstore.Open(ctx, app) // refuses a superuser or the owner
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,19 +19,12 @@ import (
 	"github.com/autonomos/autonomos/tenancy/pgtenant"
 )
 
-// Config configures a [Store]. The zero value is usable.
-type Config struct {
-	// Logger receives warnings. Defaults to slog.Default().
-	Logger *slog.Logger
-}
-
 // Store is the PostgreSQL warehouse driver: entity tables shared by all
 // tenants under row-level security, written and read only through
 // pgtenant transactions. It is safe for concurrent use, and several
 // replicas may share one database.
 type Store struct {
 	pool   *pgxpool.Pool
-	log    *slog.Logger
 	closed atomic.Bool
 }
 
@@ -43,22 +35,15 @@ var _ driver.Warehouse = (*Store)(nil)
 // a superuser, has BYPASSRLS or owns a tenant table, since row-level
 // security would not bind it. The tables come from [Migrate], run
 // beforehand as the owner. The caller keeps ownership of pool: Close
-// does not close it. A nil cfg means defaults.
-func Open(ctx context.Context, pool *pgxpool.Pool, cfg *Config) (*Store, error) {
+// does not close it.
+func Open(ctx context.Context, pool *pgxpool.Pool) (*Store, error) {
 	if pool == nil {
 		return nil, fmt.Errorf("%w: nil pool", ErrInvalidConfig)
-	}
-	var c Config
-	if cfg != nil {
-		c = *cfg
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
 	}
 	if err := pgtenant.CheckRole(ctx, pool); err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	return &Store{pool: pool, log: c.Logger}, nil
+	return &Store{pool: pool}, nil
 }
 
 // Close marks the store closed; later calls fail with dcl.ErrClosed. The

@@ -30,11 +30,20 @@ func newStore(tb testing.TB) (*pgstore.Store, *testenv.Roles) {
 	if err := pgstore.Migrate(ctx, roles.Owner, &pgstore.MigrateConfig{AppRole: roles.AppRole}); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := pgstore.Open(ctx, roles.App, nil)
+	s, err := pgstore.Open(ctx, roles.App)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s, roles
+}
+
+func mustOpen(tb testing.TB, roles *testenv.Roles) *pgstore.Store {
+	tb.Helper()
+	s, err := pgstore.Open(context.Background(), roles.App)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 func newWarehouse(tb testing.TB, cfg *dcl.Config) (*dcl.Warehouse, *testenv.Roles) {
@@ -200,7 +209,7 @@ func TestOpenRefusesOwner(t *testing.T) {
 	if roles == nil {
 		return
 	}
-	_, err := pgstore.Open(context.Background(), roles.Owner, nil)
+	_, err := pgstore.Open(context.Background(), roles.Owner)
 	if !errors.Is(err, pgtenant.ErrUnsafeRole) {
 		t.Errorf("Open as owner: %v, want ErrUnsafeRole", err)
 	}
@@ -211,7 +220,7 @@ func TestNotMigrated(t *testing.T) {
 	if roles == nil {
 		return
 	}
-	s, err := pgstore.Open(context.Background(), roles.App, nil)
+	s, err := pgstore.Open(context.Background(), roles.App)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,8 +243,31 @@ func TestMigrateTwiceAndTypes(t *testing.T) {
 	if err := pgstore.Migrate(ctx, roles.Owner, &pgstore.MigrateConfig{AppRole: roles.AppRole}); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
+	// exact decimals at the column's limits, negative and zero
+	w, err := dcl.New(mustOpen(t, roles), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amounts := []string{"-0.000000001", "0", "-99999999999999999999999999999.999999999", "99999999999999999999999999999.999999999", "1.5"}
+	var events []canonical.Event
+	for i, a := range amounts {
+		events = append(events, opp(t, tenantA, fmt.Sprint(i), a))
+	}
+	if err := w.Write(ctx, tenantA, events); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Query(ctx, tenantA, "SELECT _source_key, amount FROM opportunity ORDER BY _source_key")
+	if err != nil || len(res.Rows) != len(amounts) {
+		t.Fatalf("rows = %v, %v", res, err)
+	}
+	for i, r := range res.Rows {
+		d, ok := r[1].(canonical.Decimal)
+		if !ok || !d.Equal(dec(t, amounts[i]).Decimal) {
+			t.Errorf("amount %d = %v (%T), want exactly %s", i, r[1], r[1], amounts[i])
+		}
+	}
 	var typ string
-	err := roles.Owner.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+	err = roles.Owner.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 		WHERE attrelid = 'dcl.opportunity'::regclass AND attname = 'amount'`).Scan(&typ)
 	if err != nil || typ != "numeric(38,9)" {
 		t.Errorf("amount column type = %q, %v; want numeric(38,9)", typ, err)

@@ -32,7 +32,7 @@ func TestReplicasConcurrentUpserts(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(pool.Close)
-		s, err := pgstore.Open(ctx, pool, nil)
+		s, err := pgstore.Open(ctx, pool)
 		if err != nil {
 			t.Fatal(err)
 		}
