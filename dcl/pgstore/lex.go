@@ -20,14 +20,17 @@ type scanned struct {
 // read-only query API never calls: ones that change or read run-time
 // settings (the tenant of row-level security is one), run SQL given as
 // text (which would escape these checks), reach server files, large
-// objects or other sessions, or take locks. All pg_* and lo_* names are
-// refused, whether functions or catalog relations.
+// objects or other sessions, take locks, or tell the server's address,
+// database and roles. All pg_*, lo_* and inet_* names are refused,
+// whether functions or catalog relations.
 func forbiddenIdent(id string) bool {
 	switch id {
-	case "set_config", "current_setting", "ts_stat", "ts_rewrite", "txid_current", "dblink":
+	case "set_config", "current_setting", "ts_stat", "ts_rewrite", "txid_current", "dblink",
+		// who and where the server is: not the tenant's data
+		"current_database", "current_user", "session_user", "current_role", "current_schemas":
 		return true
 	}
-	return strings.HasPrefix(id, "pg_") || strings.HasPrefix(id, "lo_") ||
+	return strings.HasPrefix(id, "pg_") || strings.HasPrefix(id, "lo_") || strings.HasPrefix(id, "inet_") ||
 		strings.HasPrefix(id, "dblink_") || strings.Contains(id, "_to_xml")
 }
 

@@ -118,6 +118,8 @@ func TestQueryRefusals(t *testing.T) {
 		{"advisory lock", "SELECT pg_advisory_lock(1)"},
 		{"large object", "SELECT lo_get(1)"},
 		{"table function", "SELECT * FROM json_to_recordset('[]') AS x(a int)"},
+		{"server address", "SELECT inet_server_addr()"},
+		{"role name", "SELECT current_user"},
 	}...)
 	for _, tc := range refused {
 		_, err := w.Query(ctx, tenantA, tc.Query)
