@@ -92,6 +92,7 @@ func do(t *testing.T, a *app, method, path, token string, body any) resp {
 	}
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
+	checkDocumented(t, a, method, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
 	return resp{code: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
 }
 

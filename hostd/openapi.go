@@ -1,11 +1,52 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
+	"github.com/invopop/jsonschema"
+
+	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/tenancy"
 )
+
+// schemaOf reflects v's Go type into an inline JSON Schema (2020-12, the
+// dialect of OpenAPI 3.1), or a plain object schema when v is nil.
+func schemaOf(v any) any {
+	if v == nil {
+		return map[string]any{"type": "object"}
+	}
+	r := &jsonschema.Reflector{
+		Anonymous:                 true,
+		DoNotReference:            true,
+		AllowAdditionalProperties: true,
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			switch t {
+			case reflect.TypeFor[tenancy.ID](), reflect.TypeFor[uuid.UUID]():
+				return &jsonschema.Schema{Type: "string", Format: "uuid"}
+			case reflect.TypeFor[json.RawMessage](), reflect.TypeFor[mesh.SourceConfig]():
+				return &jsonschema.Schema{Type: "object", Description: "connector configuration; secrets are masked in responses"}
+			}
+			return nil
+		},
+	}
+	b, err := json.Marshal(r.Reflect(v))
+	if err != nil {
+		return map[string]any{"type": "object"}
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return map[string]any{"type": "object"}
+	}
+	delete(m, "$schema")
+	delete(m, "$id")
+	return m
+}
 
 var pathParam = regexp.MustCompile(`\{([a-zA-Z_][a-zA-Z0-9_]*)\}`)
 
@@ -37,13 +78,13 @@ func openAPI(routes []route) map[string]any {
 			op["requestBody"] = map[string]any{
 				"description": rt.body,
 				"required":    !strings.HasPrefix(rt.body, "optional"),
-				"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+				"content":     map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.in)}},
 			}
 		}
 		responses := map[string]any{
 			strconv.Itoa(rt.ok): map[string]any{
 				"description": http.StatusText(rt.ok),
-				"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+				"content":     map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.out)}},
 			},
 		}
 		errs := append([]int(nil), rt.errors...)

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/authn"
+	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/repair"
@@ -27,6 +29,9 @@ type route struct {
 	clientLimited bool
 	// body describes the JSON request body; "" when there is none.
 	body string
+	// in and out are zero values of the request and response body types,
+	// reflected into the OpenAPI schemas; nil means a plain object.
+	in, out any
 	// ok is the success status.
 	ok int
 	// errors are the problem statuses the route documents (401 and 429
@@ -44,36 +49,44 @@ func (a *app) routeTable() []route {
 		{method: "GET", path: "/metrics", tag: "ops", summary: "Prometheus metrics.", ok: 200, handler: a.metricsHandler()},
 		{method: "GET", path: "/openapi.json", tag: "ops", summary: "This OpenAPI 3.1 document.", ok: 200, handler: a.handle(a.openAPIJSON)},
 
-		{method: "POST", path: "/api/v1/auth/register", tag: "auth", summary: "Register a tenant with its first user; returns a session.", clientLimited: true, body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413, 429}, handler: a.auth.RegisterHandler()},
-		{method: "POST", path: "/api/v1/auth/login", tag: "auth", summary: "Log in with email and password; returns a bearer token.", clientLimited: true, body: "{email, password}", ok: 200, errors: []int{400, 401, 413, 429}, handler: a.auth.LoginHandler()},
-		{method: "GET", path: "/api/v1/auth/me", tag: "auth", summary: "The current user and tenant.", auth: true, ok: 200, handler: a.auth.MeHandler()},
+		{method: "POST", path: "/api/v1/auth/register", out: authn.SessionJSON{}, tag: "auth", summary: "Register a tenant with its first user; returns a session.", clientLimited: true, body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413, 429}, handler: a.auth.RegisterHandler()},
+		{method: "POST", path: "/api/v1/auth/login", out: authn.SessionJSON{}, tag: "auth", summary: "Log in with email and password; returns a bearer token.", clientLimited: true, body: "{email, password}", ok: 200, errors: []int{400, 401, 413, 429}, handler: a.auth.LoginHandler()},
+		{method: "GET", path: "/api/v1/auth/me", out: authn.MeJSON{}, tag: "auth", summary: "The current user and tenant.", auth: true, ok: 200, handler: a.auth.MeHandler()},
 
-		{method: "GET", path: "/api/v1/ontology", tag: "ontology", summary: "The canonical ontology's entities and fields.", auth: true, ok: 200, handler: a.handle(a.getOntology)},
+		{method: "GET", path: "/api/v1/ontology", out: []canonical.Entity{}, tag: "ontology", summary: "The canonical ontology's entities and fields.", auth: true, ok: 200, handler: a.handle(a.getOntology)},
 
-		{method: "GET", path: "/api/v1/graph", tag: "graph", summary: "The tenant's graph of sources, objects, entities, views and agents.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getGraph)},
-		{method: "PUT", path: "/api/v1/graph", tag: "graph", summary: "Save the tenant's graph; its version must be the one it was loaded at.", auth: true, body: "a graph with the version it was loaded at", ok: 200, errors: []int{400, 409, 413, 422}, handler: a.handle(a.putGraph)},
+		{method: "GET", path: "/api/v1/graph", out: graphstore.Graph{}, tag: "graph", summary: "The tenant's graph of sources, objects, entities, views and agents.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getGraph)},
+		{method: "PUT", path: "/api/v1/graph", in: graphstore.Graph{}, out: graphstore.Graph{}, tag: "graph", summary: "Save the tenant's graph; its version must be the one it was loaded at.", auth: true, body: "a graph with the version it was loaded at", ok: 200, errors: []int{400, 409, 413, 422}, handler: a.handle(a.putGraph)},
 
-		{method: "POST", path: "/api/v1/nlp/route", tag: "nlp", summary: "Route a question to a persona (CRO, CFO, COO, CTO).", auth: true, body: "{question, persona?}", ok: 200, errors: []int{400, 413}, handler: a.handle(a.nlpRoute)},
+		{method: "POST", path: "/api/v1/nlp/route", in: routeRequest{}, out: routeResponse{}, tag: "nlp", summary: "Route a question to a persona (CRO, CFO, COO, CTO).", auth: true, body: "{question, persona?}", ok: 200, errors: []int{400, 413}, handler: a.handle(a.nlpRoute)},
 
-		{method: "POST", path: "/api/v1/nlp/ask", tag: "nlp", summary: "Answer a question from the tenant's knowledge (LLM with citations, or extractive).", auth: true, body: "{question, persona?, all_scopes?}", ok: 200, errors: []int{400, 413}, timeout: 60 * time.Second, handler: a.handle(a.nlpAsk)},
-		{method: "GET", path: "/api/v1/nlp/documents", tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
-		{method: "POST", path: "/api/v1/nlp/documents", tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
+		{method: "POST", path: "/api/v1/nlp/ask", in: askRequest{}, out: nlp.Answer{}, tag: "nlp", summary: "Answer a question from the tenant's knowledge (LLM with citations, or extractive).", auth: true, body: "{question, persona?, all_scopes?}", ok: 200, errors: []int{400, 413}, timeout: 60 * time.Second, handler: a.handle(a.nlpAsk)},
+		{method: "GET", path: "/api/v1/nlp/documents", out: struct {
+			Documents []documentJSON `json:"documents"`
+		}{}, tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
+		{method: "POST", path: "/api/v1/nlp/documents", in: documentJSON{}, out: documentJSON{}, tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
 
-		{method: "GET", path: "/api/v1/connections", tag: "connections", summary: "The tenant's connections, secrets masked.", auth: true, ok: 200, handler: a.handle(a.listConnections)},
-		{method: "POST", path: "/api/v1/connections", tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
-		{method: "GET", path: "/api/v1/connections/{id}", tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
-		{method: "POST", path: "/api/v1/connections/{id}/sync", tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
-		{method: "GET", path: "/api/v1/jobs/{id}", tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
+		{method: "GET", path: "/api/v1/connections", out: struct {
+			Connections []mesh.Connection `json:"connections"`
+		}{}, tag: "connections", summary: "The tenant's connections, secrets masked.", auth: true, ok: 200, handler: a.handle(a.listConnections)},
+		{method: "POST", path: "/api/v1/connections", in: connectionRequest{}, out: mesh.Connection{}, tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
+		{method: "GET", path: "/api/v1/connections/{id}", out: mesh.Connection{}, tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
+		{method: "POST", path: "/api/v1/connections/{id}/sync", out: Job{}, tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
+		{method: "GET", path: "/api/v1/jobs/{id}", out: Job{}, tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
 
-		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
-		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
+		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", out: repair.MappingVersion{}, tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
+		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", out: struct {
+			Versions []repair.MappingVersion `json:"versions"`
+		}{}, tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
 
-		{method: "POST", path: "/api/v1/mappings/{connection}/{object}/approve", tag: "mappings", summary: "Approve the pending proposal for a new object; it syncs from the next sync on.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.approveMapping)},
+		{method: "POST", path: "/api/v1/mappings/{connection}/{object}/approve", out: repair.MappingVersion{}, tag: "mappings", summary: "Approve the pending proposal for a new object; it syncs from the next sync on.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.approveMapping)},
 
-		{method: "GET", path: "/api/v1/reviews", tag: "reviews", summary: "The review queue (filters: status, connection, object, limit).", auth: true, ok: 200, errors: []int{400}, handler: a.handle(a.listReviews)},
-		{method: "GET", path: "/api/v1/reviews/{id}", tag: "reviews", summary: "One review item.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getReview)},
-		{method: "POST", path: "/api/v1/reviews/{id}/approve", tag: "reviews", summary: "Approve a proposed repair, optionally edited.", auth: true, body: "optional {to, target, unmap, note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.approveReview)},
-		{method: "POST", path: "/api/v1/reviews/{id}/reject", tag: "reviews", summary: "Reject a proposed repair.", auth: true, body: "optional {note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.rejectReview)},
+		{method: "GET", path: "/api/v1/reviews", out: struct {
+			Items []repair.ReviewItem `json:"items"`
+		}{}, tag: "reviews", summary: "The review queue (filters: status, connection, object, limit).", auth: true, ok: 200, errors: []int{400}, handler: a.handle(a.listReviews)},
+		{method: "GET", path: "/api/v1/reviews/{id}", out: repair.ReviewItem{}, tag: "reviews", summary: "One review item.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getReview)},
+		{method: "POST", path: "/api/v1/reviews/{id}/approve", in: approveRequest{}, out: repair.ReviewItem{}, tag: "reviews", summary: "Approve a proposed repair, optionally edited.", auth: true, body: "optional {to, target, unmap, note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.approveReview)},
+		{method: "POST", path: "/api/v1/reviews/{id}/reject", in: rejectRequest{}, out: repair.ReviewItem{}, tag: "reviews", summary: "Reject a proposed repair.", auth: true, body: "optional {note}", ok: 200, errors: []int{400, 404, 409, 413}, handler: a.handle(a.rejectReview)},
 	}
 }
 
@@ -308,6 +321,10 @@ type approveRequest struct {
 	Note   string `json:"note,omitempty"`
 }
 
+type rejectRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
 // decodeOptional decodes a JSON body when there is one.
 func decodeOptional(r *http.Request, v any) error {
 	if r.ContentLength == 0 {
@@ -347,9 +364,7 @@ func (a *app) approveReview(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *app) rejectReview(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Note string `json:"note,omitempty"`
-	}
+	var req rejectRequest
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
