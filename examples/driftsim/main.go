@@ -3,13 +3,16 @@
 // a review queued for a person, depending on Safe Mode.
 //
 // It copies the CRM's accounts export (examples/data/crm/accounts.csv)
-// into a temporary directory, syncs it, then writes the next month's
-// export with columns renamed (Website -> Company_Website,
-// NumberOfEmployees -> Employees, BillingCountry -> Country) and retyped
-// (AnnualRevenue as text such as "USD 1,250,000,000"), and syncs again.
-// It does so twice: with Safe Mode off, where confident repairs apply on
-// their own, and with Safe Mode on, where every repair waits for review;
-// then it approves the reviews and shows the mapping's version go up.
+// into a temporary directory as January's export, syncs it, then writes
+// February's export with columns renamed (Website -> Company_Website,
+// NumberOfEmployees -> Employees, BillingCountry -> Country, and Phone ->
+// Field_7, a name that says nothing) and one retyped (AnnualRevenue as
+// text such as "USD 1,250,000,000"), and syncs again. It does so twice:
+// with Safe Mode off, where the confident repairs apply on their own and
+// the unsure one (Field_7, placed by its values alone) waits for review,
+// and with Safe Mode on, where every repair waits. It then approves the
+// reviews, shows the mapping's version go up, syncs the object that
+// waited, and prints what one record's values became.
 //
 //	go run ./examples/driftsim [-data examples/data]
 //
@@ -32,6 +35,7 @@ import (
 	"github.com/autonomos/autonomos/aam/mesh"
 	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
+	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/tenancy"
@@ -46,8 +50,9 @@ func main() {
 
 var demoTenant = tenancy.MustParse("0b9c7d2e-5f41-4a6b-9c3d-2e1f0a9b8c7d")
 
-// renames are the columns the next export renames.
+// renames are the columns the next export renames (old -> new).
 var renames = map[string]string{
+	"Phone":             "Field_7", // a name that says nothing: the values must
 	"Website":           "Company_Website",
 	"NumberOfEmployees": "Employees",
 	"BillingCountry":    "Country",
@@ -95,7 +100,8 @@ func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string
 	reg := repair.NewRegistry(repairmem.New(), nil)
 	defer reg.Close()
 	quiet := slog.New(slog.DiscardHandler)
-	m, err := mesh.New(meshmem.New(), reg, pub, &mesh.Config{Logger: quiet, Hook: printHook(w)})
+	probe := &probe{Publisher: pub, key: rows[0][0]}
+	m, err := mesh.New(meshmem.New(), reg, probe, &mesh.Config{Logger: quiet, Hook: printHook(w)})
 	if err != nil {
 		return err
 	}
@@ -138,7 +144,7 @@ func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "mapping version %d\n", before.Version)
+	fmt.Fprintf(w, "mapping version %d; %s\n", before.Version, probe)
 
 	// February's export: renamed and retyped columns, and the January file
 	// archived.
@@ -149,7 +155,7 @@ func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string
 	if err := os.Rename(filepath.Join(dir, "accounts-2025-01.csv"), filepath.Join(dir, ".accounts-2025-01.csv.done")); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "-- sync 2: February export (renamed: Website, NumberOfEmployees, BillingCountry; retyped: AnnualRevenue)")
+	fmt.Fprintln(w, "-- sync 2: February export: renamed Website, NumberOfEmployees, BillingCountry, Phone; retyped AnnualRevenue")
 	st, err := m.Sync(ctx, demoTenant, conn.ID)
 	if err != nil {
 		return err
@@ -177,7 +183,7 @@ func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "rows read %d, events published %d, normalize errors %d\n", st.RowsRead, st.EventsPublished, st.NormalizeErrors)
+		fmt.Fprintf(w, "rows read %d, events published %d, normalize errors %d; %s\n", st.RowsRead, st.EventsPublished, st.NormalizeErrors, probe)
 	}
 
 	after, err := reg.Current(tctx, key)
@@ -191,6 +197,28 @@ func simulate(ctx context.Context, w io.Writer, header []string, rows [][]string
 		}
 	}
 	return nil
+}
+
+// probe passes events on to the stream and keeps the data of the last
+// event of one source record, to show what the retyped column became.
+type probe struct {
+	mesh.Publisher
+	key  string
+	last map[string]any
+}
+
+func (p *probe) Publish(ctx context.Context, events ...canonical.Event) error {
+	for _, e := range events {
+		if e.SourceKey == p.key {
+			p.last = e.Data
+		}
+	}
+	return p.Publisher.Publish(ctx, events...)
+}
+
+func (p *probe) String() string {
+	return fmt.Sprintf("record %s: annual_revenue %v, domain %v, country %v, phone %v",
+		p.key, p.last["annual_revenue"], p.last["domain"], p.last["country"], p.last["phone"])
 }
 
 // printHook prints the mesh's progress events worth watching.

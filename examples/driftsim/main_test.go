@@ -21,23 +21,33 @@ func TestDriftSim(t *testing.T) {
 		t.Fatalf("output lacks the two scenarios:\n%s", s)
 	}
 
-	// Safe Mode off: drift detected, the three renames repaired on their
-	// own, the rows read again with the new mapping.
+	// Safe Mode off: drift detected, the three telling renames repaired
+	// on their own, the uninformative one queued; once it is approved the
+	// rows are read with the new mapping and keep their values.
 	for _, want := range []string{
 		"event drift.detected   accounts",
 		"repair.applied   accounts: Website -> Company_Website (account.domain)",
 		"repair.applied   accounts: NumberOfEmployees -> Employees (account.employee_count)",
 		"repair.applied   accounts: BillingCountry -> Country (account.country)",
-		"drift events 1, repairs applied 3, queued 0, rows read 24, events published 24, normalize errors 0",
-		"mapping version 1 -> 2:",
+		"repair.queued    accounts: Phone: confidence below the auto-apply threshold",
+		"drift events 1, repairs applied 3, queued 1, rows read 0, events published 0, normalize errors 0",
+		"Phone (account.phone) -> Field_7",
+		"approved: mapping version 3",
+		"rows read 24, events published 24, normalize errors 0; record 001Dn0000000000AAA: annual_revenue 1250000000, domain acme.com, country US, phone +14155550100",
+		"mapping version 1 -> 3:",
 		"Company_Website  -> account.domain         provenance repair",
+		"Field_7          -> account.phone          provenance human, approved by demo-admin",
 	} {
 		if !strings.Contains(off, want) {
 			t.Errorf("Safe Mode off: output lacks %q", want)
 		}
 	}
-	if strings.Contains(off, "repair.queued") {
+	if strings.Contains(off, "Website: safe mode") || strings.Count(off, "repair.queued") != 1 {
 		t.Errorf("Safe Mode off queued a confident repair")
+	}
+	// Before the drift, the same record had the same values.
+	if !strings.Contains(off, "mapping version 1; record 001Dn0000000000AAA: annual_revenue 1250000000, domain acme.com, country US, phone +14155550100") {
+		t.Errorf("Safe Mode off: January values missing")
 	}
 
 	// Safe Mode on: the same repairs wait for review and the object is
@@ -46,10 +56,10 @@ func TestDriftSim(t *testing.T) {
 		"event mapping.proposed accounts: safe mode is on",
 		"approved mapping of accounts -> account: version 1",
 		"repair.queued    accounts: Website: safe mode is on",
-		"event object.waiting   accounts: 3 repair(s) wait for review",
-		"drift events 1, repairs applied 0, queued 3, rows read 0, events published 0",
-		"rows read 24, events published 24, normalize errors 0",
-		"mapping version 1 -> 4:",
+		"event object.waiting   accounts: 4 repair(s) wait for review",
+		"drift events 1, repairs applied 0, queued 4, rows read 0, events published 0",
+		"rows read 24, events published 24, normalize errors 0; record 001Dn0000000000AAA: annual_revenue 1250000000",
+		"mapping version 1 -> 5:",
 		"Employees        -> account.employee_count provenance human, approved by demo-admin",
 	} {
 		if !strings.Contains(on, want) {
@@ -57,8 +67,8 @@ func TestDriftSim(t *testing.T) {
 		}
 	}
 	versions := regexp.MustCompile(`approved: mapping version (\d+)`).FindAllStringSubmatch(on, -1)
-	if len(versions) != 3 {
-		t.Fatalf("%d approvals, want 3", len(versions))
+	if len(versions) != 4 {
+		t.Fatalf("%d approvals, want 4", len(versions))
 	}
 	for i, v := range versions {
 		if want := string(rune('2' + i)); v[1] != want {
