@@ -47,11 +47,13 @@ type app struct {
 	auth     *authn.Service
 	authn    authn.Authenticator
 	graphs   *graphstore.Store
-	registry *repair.Registry
-	router   *nlp.Router
-	kbStore  *memkb.Store
-	kb       *nlp.KB
-	gateway  *nlp.Gateway
+	// graphBodies caches each tenant's encoded graph by version.
+	graphBodies graphBodyCache
+	registry    *repair.Registry
+	router      *nlp.Router
+	kbStore     *memkb.Store
+	kb          *nlp.KB
+	gateway     *nlp.Gateway
 
 	broker    *memstream.Broker
 	publisher *stream.Publisher

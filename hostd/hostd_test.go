@@ -160,6 +160,17 @@ func TestLoginThenGraph(t *testing.T) {
 		t.Fatalf("demo graph: %d nodes, version %d; want %d nodes", len(g.Nodes), g.Version, graphstore.DemoNodes)
 	}
 
+	// Conditional GET: the same version is 304, a saved one is not.
+	etag := r.header.Get("ETag")
+	req := httptest.NewRequest("GET", "/api/v1/graph", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("If-None-Match", etag)
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	if etag == "" || rec.Code != http.StatusNotModified {
+		t.Fatalf("conditional GET with ETag %q: %d, want 304", etag, rec.Code)
+	}
+
 	// Save at the loaded version: accepted, version moves on.
 	g.Nodes[0].Label = "Renamed source"
 	r = do(t, a, "PUT", "/api/v1/graph", token, g)
@@ -172,6 +183,10 @@ func TestLoginThenGraph(t *testing.T) {
 	}
 	if saved.Version != g.Version+1 || saved.Nodes[0].Label != "Renamed source" {
 		t.Fatalf("saved version %d label %q, want %d and the new label", saved.Version, saved.Nodes[0].Label, g.Version+1)
+	}
+	r2 := do(t, a, "GET", "/api/v1/graph", token, nil)
+	if r2.header.Get("ETag") == etag || !bytes.Contains(r2.body, []byte("Renamed source")) {
+		t.Fatalf("GET after save: ETag %q (was %q), body has the change: %v", r2.header.Get("ETag"), etag, bytes.Contains(r2.body, []byte("Renamed source")))
 	}
 	// Save again at the old version: conflict.
 	r = do(t, a, "PUT", "/api/v1/graph", token, g)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/autonomos/autonomos/aam/mesh"
@@ -113,7 +116,56 @@ func (a *app) getGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, g)
+	body, etag, err := a.graphBodies.encode(tenant, g)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+	return nil
+}
+
+// graphBodies keeps the last JSON encoding of each tenant's graph: the
+// graph only changes with its version, and encoding it is most of the
+// cost of GET /api/v1/graph. Its memory is one graph per tenant.
+type graphBodyCache struct {
+	mu sync.Mutex
+	m  map[tenancy.ID]graphBody
+}
+
+type graphBody struct {
+	version int64
+	updated time.Time
+	etag    string
+	body    []byte
+}
+
+func (c *graphBodyCache) encode(tenant tenancy.ID, g *graphstore.Graph) ([]byte, string, error) {
+	c.mu.Lock()
+	cached, ok := c.m[tenant]
+	c.mu.Unlock()
+	if ok && cached.version == g.Version && cached.updated.Equal(g.UpdatedAt) {
+		return cached.body, cached.etag, nil
+	}
+	b, err := json.Marshal(g)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode graph: %w", err)
+	}
+	b = append(b, '\n')
+	etag := fmt.Sprintf(`"g%d-%d"`, g.Version, g.UpdatedAt.UnixNano())
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[tenancy.ID]graphBody{}
+	}
+	c.m[tenant] = graphBody{version: g.Version, updated: g.UpdatedAt, etag: etag, body: b}
+	c.mu.Unlock()
+	return b, etag, nil
 }
 
 func (a *app) putGraph(w http.ResponseWriter, r *http.Request) error {
