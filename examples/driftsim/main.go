@@ -14,7 +14,9 @@
 // reviews, shows the mapping's version go up, syncs the object that
 // waited, and prints what one record's values became.
 //
-//	go run ./examples/driftsim [-data examples/data]
+//	go run ./examples/driftsim [-data DIR]
+//
+// Without -data it reads the copy embedded in package examples/data.
 //
 // hostd shows the same events live in its console; here they print.
 package main
@@ -25,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -36,6 +39,7 @@ import (
 	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/canonical"
+	demodata "github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/tenancy"
@@ -61,14 +65,17 @@ var renames = map[string]string{
 func run(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("driftsim", flag.ContinueOnError)
 	fs.SetOutput(w)
-	data := fs.String("data", filepath.Join("examples", "data"), "directory of the demo sources")
+	data := fs.String("data", "", "directory of the demo sources (default: the embedded copy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	src := filepath.Join(*data, "crm", "accounts.csv")
-	header, rows, err := readCSV(src)
+	var fsys iofs.FS = demodata.FS
+	if *data != "" {
+		fsys = os.DirFS(*data)
+	}
+	header, rows, err := readCSV(fsys, "crm/accounts.csv")
 	if err != nil {
-		return fmt.Errorf("demo data not found (run from the module root or pass -data): %w", err)
+		return fmt.Errorf("demo data not found: %w", err)
 	}
 	for _, safeMode := range []bool{false, true} {
 		if err := simulate(ctx, w, header, rows, safeMode); err != nil {
@@ -293,8 +300,8 @@ func orNobody(s string) string {
 	return s
 }
 
-func readCSV(path string) ([]string, [][]string, error) {
-	f, err := os.Open(path)
+func readCSV(fsys iofs.FS, path string) ([]string, [][]string, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}

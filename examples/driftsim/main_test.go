@@ -90,6 +90,20 @@ func TestDrifted(t *testing.T) {
 	}
 }
 
+func TestEmbeddedData(t *testing.T) {
+	var files, embedded bytes.Buffer
+	if err := run(context.Background(), &files, []string{"-data", filepath.Join("..", "data")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), &embedded, nil); err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`review [0-9a-f-]+:`) // review ids are random
+	if a, b := ids.ReplaceAllString(files.String(), "review:"), ids.ReplaceAllString(embedded.String(), "review:"); a != b {
+		t.Errorf("embedded data gives\n%s\nfiles give\n%s", b, a)
+	}
+}
+
 func TestMissingData(t *testing.T) {
 	err := run(context.Background(), &bytes.Buffer{}, []string{"-data", t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "demo data not found") {

@@ -7,9 +7,10 @@
 //
 // At start it syncs the demo sources (examples/data) through the mesh
 // into an in-memory DuckDB warehouse, as examples/quickstart does, and
-// keeps the DCL engine consuming the stream in the background.
+// keeps the DCL engine consuming the stream in the background. Without
+// -data it reads a copy of the sources embedded in package examples/data.
 //
-//	go run ./examples/embed [-addr 127.0.0.1:8090] [-data examples/data]
+//	go run ./examples/embed [-addr 127.0.0.1:8090] [-data DIR]
 //	curl -s localhost:8090/accounts?min_records=3
 //	curl -s -d '{"system":"erp","object":"kunden","fields":[{"name":"firma","type":"string"},{"name":"umsatz","type":"number"}]}' localhost:8090/match
 package main
@@ -25,8 +26,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
+
+	demodata "github.com/autonomos/autonomos/examples/data"
 )
 
 func main() {
@@ -44,9 +46,20 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
 	fs.SetOutput(w)
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	data := fs.String("data", filepath.Join("examples", "data"), "directory of the demo sources")
+	data := fs.String("data", "", "directory of the demo sources (default: the embedded copy)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *data == "" {
+		tmp, err := os.MkdirTemp("", "embed")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := demodata.WriteTo(tmp); err != nil {
+			return err
+		}
+		*data = tmp
 	}
 	svc, err := newService(ctx, *data, slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {

@@ -154,7 +154,7 @@ func TestRun(t *testing.T) {
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, pw, []string{"-addr", "127.0.0.1:0", "-data", dataDir})
+		errc <- run(ctx, pw, []string{"-addr", "127.0.0.1:0"}) // the embedded data
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)

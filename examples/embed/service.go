@@ -21,6 +21,7 @@ import (
 	"github.com/autonomos/autonomos/dcl"
 	"github.com/autonomos/autonomos/dcl/duckstore"
 	"github.com/autonomos/autonomos/drift"
+	demodata "github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/tenancy"
@@ -70,18 +71,18 @@ func newService(ctx context.Context, dataDir string, log *slog.Logger) (_ *servi
 		return nil, err
 	}
 	published := 0
-	for _, system := range []string{"crm", "billing", "legacy"} {
-		cfg := map[string]string{"path": filepath.Join(dataDir, system), "system": system}
-		if _, err := m.AddConnection(ctx, mesh.Connection{Tenant: demoTenant, ID: system,
+	for _, src := range demodata.Sources {
+		cfg := map[string]string{"path": filepath.Join(dataDir, src.ID), "system": src.System}
+		if _, err := m.AddConnection(ctx, mesh.Connection{Tenant: demoTenant, ID: src.ID, Name: src.Name,
 			Kind: filesource.Kind, Config: mesh.MustSourceConfig(cfg)}); err != nil {
 			return nil, err
 		}
-		if err := m.SetSafeMode(ctx, demoTenant, system, false, "embed"); err != nil {
+		if err := m.SetSafeMode(ctx, demoTenant, src.ID, false, "embed"); err != nil {
 			return nil, err
 		}
-		st, err := m.Sync(ctx, demoTenant, system)
+		st, err := m.Sync(ctx, demoTenant, src.ID)
 		if err != nil {
-			return nil, fmt.Errorf("sync %s: %w", system, err)
+			return nil, fmt.Errorf("sync %s: %w", src.ID, err)
 		}
 		published += st.EventsPublished
 	}

@@ -6,7 +6,10 @@
 // the unified accounts are printed: one golden record per company, with
 // the number of source records merged into it.
 //
-//	go run ./examples/quickstart [-data examples/data]
+//	go run ./examples/quickstart [-data DIR]
+//
+// Without -data it reads a copy of the sources embedded in package
+// examples/data, so it runs from any directory.
 package main
 
 import (
@@ -26,6 +29,7 @@ import (
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/dcl"
 	"github.com/autonomos/autonomos/dcl/duckstore"
+	demodata "github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
 	"github.com/autonomos/autonomos/tenancy"
@@ -44,13 +48,23 @@ var demoTenant = tenancy.MustParse("0b9c7d2e-5f41-4a6b-9c3d-2e1f0a9b8c7d")
 func run(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(w)
-	data := fs.String("data", filepath.Join("examples", "data"), "directory of the demo sources, one subdirectory per source system")
+	data := fs.String("data", "", "directory of the demo sources, one subdirectory per source system (default: the embedded copy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-
+	if *data == "" {
+		tmp, err := os.MkdirTemp("", "quickstart")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := demodata.WriteTo(tmp); err != nil {
+			return err
+		}
+		*data = tmp
+	}
 	if _, err := os.Stat(filepath.Join(*data, "crm")); err != nil {
-		return fmt.Errorf("demo data not found (run from the module root or pass -data): %w", err)
+		return fmt.Errorf("demo data not found: %w", err)
 	}
 
 	// 1. The event stream, the mapping registry and the mesh, in memory.
@@ -70,21 +84,21 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	// 2. One connection per source system, with Safe Mode off (a demo:
 	// confident mappings apply without a person), then synced.
 	published := 0
-	for _, system := range []string{"crm", "billing", "legacy"} {
-		cfg := map[string]string{"path": filepath.Join(*data, system), "system": system}
-		if _, err := m.AddConnection(ctx, mesh.Connection{Tenant: demoTenant, ID: system,
+	for _, src := range demodata.Sources { // crm, billing, legacy
+		cfg := map[string]string{"path": filepath.Join(*data, src.ID), "system": src.System}
+		if _, err := m.AddConnection(ctx, mesh.Connection{Tenant: demoTenant, ID: src.ID, Name: src.Name,
 			Kind: filesource.Kind, Config: mesh.MustSourceConfig(cfg)}); err != nil {
 			return err
 		}
-		if err := m.SetSafeMode(ctx, demoTenant, system, false, "quickstart"); err != nil {
+		if err := m.SetSafeMode(ctx, demoTenant, src.ID, false, "quickstart"); err != nil {
 			return err
 		}
-		st, err := m.Sync(ctx, demoTenant, system)
+		st, err := m.Sync(ctx, demoTenant, src.ID)
 		if err != nil {
-			return fmt.Errorf("sync %s: %w", system, err)
+			return fmt.Errorf("sync %s: %w", src.ID, err)
 		}
 		fmt.Fprintf(w, "synced %-8s %d objects, %d rows, %d events, %d waiting\n",
-			system, st.ObjectsSynced, st.RowsRead, st.EventsPublished, len(st.Waiting))
+			src.ID, st.ObjectsSynced, st.RowsRead, st.EventsPublished, len(st.Waiting))
 		published += st.EventsPublished
 	}
 

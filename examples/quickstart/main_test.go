@@ -138,3 +138,18 @@ func TestQuickstartMissingData(t *testing.T) {
 		t.Fatalf("run on a missing directory = %v, want an error saying the data is missing", err)
 	}
 }
+
+// TestQuickstartEmbedded: without -data the embedded copy of the sources
+// gives the same result as the files.
+func TestQuickstartEmbedded(t *testing.T) {
+	var files, embedded bytes.Buffer
+	if err := run(context.Background(), &files, []string{"-data", filepath.Join("..", "data")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), &embedded, nil); err != nil {
+		t.Fatal(err)
+	}
+	if files.String() != embedded.String() {
+		t.Errorf("embedded data gives\n%s\nfiles give\n%s", embedded.String(), files.String())
+	}
+}
