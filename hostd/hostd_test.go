@@ -530,6 +530,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
+	page := do(t, a, "GET", "/docs", "", nil)
+	for _, rt := range a.routes {
+		if !bytes.Contains(page.body, []byte("<code>"+rt.path+"</code>")) {
+			t.Errorf("/docs does not show %s", rt.path)
+		}
+	}
 	if documented != len(a.routes) {
 		t.Errorf("%d documented operations, %d routes", documented, len(a.routes))
 	}

@@ -1,15 +1,33 @@
 // Command hostd is the reference multi-tenant server of AutonomOS.
 //
-// With no settings it runs the embedded default on 127.0.0.1:5000: state
-// (accounts, the JWT key, mappings and review queue) under a data
-// directory, a demo tenant and user created on first start (the password
-// is printed once), bearer-token authentication on /api/v1, per-tenant
-// rate limits, RFC 9457 problem details, Prometheus metrics at /metrics
-// and an OpenAPI 3.1 document at /openapi.json built from the same route
-// table as the mux. `hostd -h` lists every setting. Server mode
-// (PostgreSQL and Redis) is not implemented yet: hostd refuses to start
-// when DATABASE_URL or SUPABASE_DATABASE_URL is set rather than silently
-// running embedded.
+// With no settings it runs the embedded default on 127.0.0.1:5000, with
+// no service to install:
+//
+//   - State under the data directory (-data-dir, HOSTD_DATA_DIR; default
+//     $XDG_DATA_HOME/autonomos or ./data): accounts (accounts.json), the
+//     JWT key (jwt.key, generated once unless JWT_SECRET is set), mappings
+//     and the review queue (repair.json), file sources (sources/<tenant>).
+//     Graphs, connections, cursors, jobs and knowledge documents are kept
+//     in memory for now and start over on a restart.
+//   - A demo tenant and user made on first start; the password is printed
+//     once on standard output, never logged.
+//   - /api/v1 behind bearer tokens (authn), or authn's development bypass
+//     with DCL_AUTH_ENABLED=false, allowed only on a loopback listener.
+//   - Per-tenant rate limits (429 with Retry-After), per-address limits on
+//     register and login, bounded bodies (413), a time limit per handler
+//     (503), RFC 9457 problem details with request ids, one structured
+//     log line per request, Prometheus metrics at /metrics, /healthz and
+//     /readyz, graceful shutdown that lets requests and jobs finish.
+//   - Routes over the SDK: ontology; graph (get, save with optimistic
+//     versions); persona routing, questions and knowledge documents (nlp);
+//     connections and syncs as jobs (aam/mesh, file sources); mappings,
+//     their history and approval; the review queue (repair).
+//   - One route table builds the mux, /openapi.json (OpenAPI 3.1, schemas
+//     reflected from the Go types) and the /docs page.
+//
+// `hostd -h` lists every setting. Server mode (PostgreSQL and Redis) is
+// not implemented yet: hostd refuses to start when DATABASE_URL or
+// SUPABASE_DATABASE_URL is set rather than silently running embedded.
 package main
 
 import (
