@@ -100,6 +100,9 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		fmt.Fprintf(w, "synced %-8s %d objects, %d rows, %d events, %d waiting\n",
 			src.ID, st.ObjectsSynced, st.RowsRead, st.EventsPublished, len(st.Waiting))
 		published += st.EventsPublished
+		if err := printMappings(ctx, w, reg, src.ID); err != nil {
+			return err
+		}
 	}
 
 	// 3. The DCL engine consumes the stream into an in-memory DuckDB.
@@ -148,6 +151,30 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 		fmt.Fprintf(tw, "%v\t%s\t%v\t%v\n", r[0], domainOf(r[1]), r[2], r[3])
 	}
 	return tw.Flush()
+}
+
+// printMappings shows how the objects of a connection were mapped onto
+// the ontology.
+func printMappings(ctx context.Context, w io.Writer, reg *repair.Registry, connection string) error {
+	tctx := tenancy.WithTenant(ctx, demoTenant)
+	keys, err := reg.Mappings(tctx, connection)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v, err := reg.Current(tctx, k)
+		if err != nil {
+			return err
+		}
+		var mapped []string
+		for _, f := range v.Mapping.Fields {
+			if f.Target != "" {
+				mapped = append(mapped, f.Source+"="+f.Target)
+			}
+		}
+		fmt.Fprintf(w, "  %s: %d of %d fields mapped: %s\n", k.Object, len(mapped), len(v.Mapping.Fields), strings.Join(mapped, " "))
+	}
+	return nil
 }
 
 // domainOf shows a cluster id "domain:acme.com" as its domain, and "-"

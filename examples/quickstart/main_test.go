@@ -117,9 +117,18 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("%s: %d records from %s, want %d from %s", tc.key, r.records, r.sources, tc.records, tc.sources)
 		}
 	}
-	// The golden record takes one of its members' spellings.
-	if r := rows["acme.com"]; r.name != "Acme Corporation" && r.name != "ACME CORP" {
-		t.Errorf("acme.com is named %q, none of its sources' names", r.name)
+	// The golden record takes each field from the member updated last:
+	// the CRM's record (2025) over the legacy export's (2021).
+	if r := rows["acme.com"]; r.name != "Acme Corporation" {
+		t.Errorf("acme.com is named %q, want the CRM's %q", r.name, "Acme Corporation")
+	}
+	// The legacy export's abbreviated columns are placed on the ontology.
+	for _, m := range []string{"cust_no=account.id", "cust_nm=account.name", "emp_cnt=account.employee_count",
+		"rev_usd=account.annual_revenue", "ctry=account.country", "upd_dt=account.updated_at",
+		"amount_due=invoice.balance", "StageName=opportunity.stage"} {
+		if !strings.Contains(out.String(), " "+m) {
+			t.Errorf("mapping %s not printed", m)
+		}
 	}
 	for _, sys := range []string{"crm", "billing", "legacy"} {
 		if !strings.Contains(out.String(), "synced "+sys) {
