@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -328,19 +329,31 @@ func (kb *KB) Search(ctx context.Context, tenant tenancy.ID, query string, opts 
 	}
 	n := max(kb.cfg.Candidates, o.K)
 	var vec, txt []ChunkHit
+	var verr, terr error
+	// Vector and full-text searches run concurrently: with a database
+	// store each is a round trip of its own.
+	var wg sync.WaitGroup
 	if o.Mode == SearchHybrid || o.Mode == SearchVector {
-		vs, err := kb.embed(ctx, []string{query})
-		if err != nil {
-			return nil, fmt.Errorf("nlp: search: %w", err)
-		}
-		if vec, err = kb.store.SearchVector(ctx, tenant, vs[0], n, filter); err != nil {
-			return nil, err
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs, err := kb.embed(ctx, []string{query})
+			if err != nil {
+				verr = fmt.Errorf("nlp: search: %w", err)
+				return
+			}
+			vec, verr = kb.store.SearchVector(ctx, tenant, vs[0], n, filter)
+		}()
 	}
 	if o.Mode == SearchHybrid || o.Mode == SearchText {
-		if txt, err = kb.store.SearchText(ctx, tenant, query, n, filter); err != nil {
-			return nil, err
-		}
+		txt, terr = kb.store.SearchText(ctx, tenant, query, n, filter)
+	}
+	wg.Wait()
+	if verr != nil {
+		return nil, verr
+	}
+	if terr != nil {
+		return nil, terr
 	}
 	hits := FuseRRF(kb.cfg.RRFK, vec, txt)
 	if len(hits) > o.K {

@@ -167,7 +167,7 @@ func BenchmarkHybridSearch(b *testing.B) {
 	for _, s := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 128)`,
+		`CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 160)`,
 		`ANALYZE kb_chunks`, `ANALYZE kb_documents`,
 	} {
 		if _, err := conn.Exec(ctx, s); err != nil {

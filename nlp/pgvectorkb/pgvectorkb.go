@@ -226,11 +226,11 @@ func (s *Store) SearchVector(ctx context.Context, tenant tenancy.ID, vec []float
 	}
 	var hits []nlp.ChunkHit
 	err := pgtenant.RunTxOptions(ctx, s.pool, tenant, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-			set_config('hnsw.ef_search', $1, true)`, fmt.Sprint(max(s.cfg.EfSearch, k))); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `WITH c AS MATERIALIZED (
+		// The settings and the query go in one batch: one round trip.
+		batch := &pgx.Batch{}
+		batch.Queue(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
+			set_config('hnsw.ef_search', $1, true)`, fmt.Sprint(max(s.cfg.EfSearch, k)))
+		batch.Queue(`WITH c AS MATERIALIZED (
 				SELECT doc_id, seq, title, content, tags, embedding <=> $2::vector AS dist
 				FROM kb_chunks
 				WHERE tenant_id = $1 AND `+filterSQL(4)+`
@@ -238,11 +238,19 @@ func (s *Store) SearchVector(ctx context.Context, tenant tenancy.ID, vec []float
 				LIMIT $3)
 			SELECT doc_id, seq, title, content, tags, dist FROM c ORDER BY dist, doc_id, seq`,
 			tenant.String(), pgvector.NewVector(vec), k, tagsArg(filter))
+		br := tx.SendBatch(ctx, batch)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		rows, err := br.Query()
 		if err != nil {
 			return err
 		}
-		hits, err = scanHits(rows, func(d float64) float64 { return 1 - d })
-		return err
+		if hits, err = scanHits(rows, func(d float64) float64 { return 1 - d }); err != nil {
+			return err
+		}
+		return br.Close()
 	})
 	if err != nil {
 		return nil, wrap(ctx, "vector search", tenant, err)

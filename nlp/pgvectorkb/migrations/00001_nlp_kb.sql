@@ -26,7 +26,7 @@ CREATE TABLE kb_chunks (
 );
 
 -- Approximate nearest neighbours by cosine distance (operator <=>).
-CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 128);
+CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 160);
 -- Full text.
 CREATE INDEX kb_chunks_tsv ON kb_chunks USING gin (tsv);
 
