@@ -21,7 +21,6 @@ import (
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/graphstore"
-	graphmem "github.com/autonomos/autonomos/graphstore/memstore"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/nlp/memkb"
 	"github.com/autonomos/autonomos/nlp/openaicompat"
@@ -119,7 +118,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.authn = dev
 	}
 
-	if a.graphs, err = graphstore.New(graphmem.New(), &graphstore.Config{Logger: log}); err != nil {
+	graphDriver, err := openFileGraphDriver(filepath.Join(cfg.DataDir, "graphs"))
+	if err != nil {
+		return nil, err
+	}
+	if a.graphs, err = graphstore.New(graphDriver, &graphstore.Config{Logger: log}); err != nil {
+		graphDriver.Close()
 		return nil, fmt.Errorf("graph store: %w", err)
 	}
 	repairStore, err := repairmem.Open(filepath.Join(cfg.DataDir, "repair.json"))

@@ -452,8 +452,16 @@ func TestRestartKeepsDemoUser(t *testing.T) {
 	}
 	pw := a1.demoPassword
 	token := login(t, a1, DemoEmail, pw)
-	tokenB, _ := register(t, a1, "Beta", "bob@beta.example")
-	_ = tokenB
+	register(t, a1, "Beta", "bob@beta.example")
+	r := do(t, a1, "GET", "/api/v1/graph", token, nil)
+	var g graphstore.Graph
+	if err := json.Unmarshal(r.body, &g); err != nil {
+		t.Fatal(err)
+	}
+	g.Nodes[0].Label = "kept across restarts"
+	if r := do(t, a1, "PUT", "/api/v1/graph", token, g); r.code != http.StatusOK {
+		t.Fatalf("save graph: %d %s", r.code, r.body)
+	}
 	a1.close()
 
 	a2 := newTestApp(t, mod)
@@ -467,8 +475,11 @@ func TestRestartKeepsDemoUser(t *testing.T) {
 	if r := do(t, a2, "GET", "/api/v1/auth/me", token, nil); r.code != http.StatusOK {
 		t.Fatalf("old token after restart: %d %s", r.code, r.body)
 	}
-	login(t, a2, DemoEmail, pw)
+	token2 := login(t, a2, DemoEmail, pw)
 	login(t, a2, "bob@beta.example", "correct horse battery staple")
+	if r := do(t, a2, "GET", "/api/v1/graph", token2, nil); r.code != http.StatusOK || !bytes.Contains(r.body, []byte("kept across restarts")) {
+		t.Fatalf("graph after restart: %d, saved label kept: %v", r.code, bytes.Contains(r.body, []byte("kept across restarts")))
+	}
 	var out bytes.Buffer
 	a2.printLogin(&out, "http://x")
 	if strings.Contains(out.String(), pw) || !strings.Contains(out.String(), DemoEmail) {

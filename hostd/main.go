@@ -6,8 +6,9 @@
 //   - State under the data directory (-data-dir, HOSTD_DATA_DIR; default
 //     $XDG_DATA_HOME/autonomos or ./data): accounts (accounts.json), the
 //     JWT key (jwt.key, generated once unless JWT_SECRET is set), mappings
-//     and the review queue (repair.json), file sources (sources/<tenant>).
-//     Graphs, connections, cursors, jobs and knowledge documents are kept
+//     and the review queue (repair.json), graphs (graphs/<tenant>.json),
+//     file sources (sources/<tenant>). Connections, cursors, jobs and
+//     knowledge documents are kept
 //     in memory for now and start over on a restart.
 //   - A demo tenant and user made on first start; the password is printed
 //     once on standard output, never logged.
