@@ -237,9 +237,8 @@ func (s *service) accounts(w http.ResponseWriter, r *http.Request) {
 	out := []account{}
 	for _, row := range res.Rows {
 		a := account{Name: fmt.Sprint(row[0])}
-		a.Domain, _ = strings.CutPrefix(fmt.Sprint(row[1]), "domain:")
-		if !strings.HasPrefix(fmt.Sprint(row[1]), "domain:") {
-			a.Domain = ""
+		if d, ok := strings.CutPrefix(fmt.Sprint(row[1]), "domain:"); ok {
+			a.Domain = d // clusters made by name alone have none
 		}
 		a.Records, _ = toInt(row[2])
 		a.Sources = toStrings(row[3])
