@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -64,8 +65,11 @@ type app struct {
 	// demoPassword is set only on the start that created the demo user.
 	demoPassword string
 
-	routes  []route
-	handler http.Handler
+	routes []route
+	// patterns holds the mux patterns of routes, the only values the
+	// route label of the metrics takes (with "unmatched" and "redirect").
+	patterns map[string]struct{}
+	handler  http.Handler
 }
 
 // newApp opens the embedded-mode state under cfg.DataDir and builds the
@@ -294,6 +298,7 @@ func (a *app) close() {
 // buildMux registers every route of the table; nothing else is served.
 func (a *app) buildMux() *http.ServeMux {
 	mux := http.NewServeMux()
+	a.patterns = map[string]struct{}{}
 	protect := authn.Middleware(a.authn, &authn.MiddlewareConfig{Logger: a.log})
 	for _, rt := range a.routes {
 		h := rt.handler
@@ -308,8 +313,18 @@ func (a *app) buildMux() *http.ServeMux {
 			timeout = rt.timeout
 		}
 		mux.Handle(rt.method+" "+rt.path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
+		a.patterns[rt.method+" "+rt.path] = struct{}{}
 	}
 	return mux
+}
+
+// maxTimeout is the longest time limit of any route.
+func (a *app) maxTimeout() time.Duration {
+	longest := a.cfg.HandlerTimeout
+	for _, rt := range a.routes {
+		longest = max(longest, rt.timeout)
+	}
+	return longest
 }
 
 func (a *app) metricsHandler() http.Handler {

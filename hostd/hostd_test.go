@@ -378,7 +378,11 @@ func TestMetricsCountRequests(t *testing.T) {
 		do(t, a, "GET", "/healthz", "", nil)
 	}
 	do(t, a, "GET", "/api/v1/graph", "", nil)
+	do(t, a, "GET", "/api/v1//secret-looking-path", "", nil) // cleaned: a redirect
 	r := do(t, a, "GET", "/metrics", "", nil)
+	if bytes.Contains(r.body, []byte("secret-looking-path")) {
+		t.Error("a client's path became a metric label")
+	}
 	if r.code != http.StatusOK {
 		t.Fatalf("metrics: %d", r.code)
 	}

@@ -268,6 +268,12 @@ func (a *app) outer(mux *http.ServeMux) http.Handler {
 			pattern = "unmatched"
 		} else {
 			mux.ServeHTTP(sw, r)
+			if _, known := a.patterns[pattern]; !known {
+				// A redirect (path cleaning, trailing slash): its
+				// "pattern" is the client's path, which must not
+				// become a metric label.
+				pattern = "redirect"
+			}
 		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
