@@ -157,7 +157,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 type ctxKey int
 
-const requestIDKey ctxKey = 1
+const (
+	requestIDKey ctxKey = iota + 1
+	requestInfoKey
+)
+
+// requestInfo is filled in by inner handlers for the request's log line
+// (the inner context, which carries the principal, is not the outer one).
+type requestInfo struct {
+	tenant string
+}
 
 func requestIDFrom(ctx context.Context) string {
 	s, _ := ctx.Value(requestIDKey).(string)
@@ -251,7 +260,9 @@ func (a *app) outer(mux *http.ServeMux) http.Handler {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		info := &requestInfo{}
+		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), requestInfoKey, info)
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 
 		h, pattern := mux.Handler(r)
@@ -283,8 +294,8 @@ func (a *app) outer(mux *http.ServeMux) http.Handler {
 		a.metrics.latency.WithLabelValues(pattern).Observe(d.Seconds())
 		attrs := []any{"request_id", id, "method", r.Method, "route", pattern, "path", r.URL.Path,
 			"status", sw.status, "bytes", sw.bytes, "duration", d}
-		if p, err := authn.PrincipalFromContext(r.Context()); err == nil {
-			attrs = append(attrs, "tenant", p.TenantID.String())
+		if info.tenant != "" {
+			attrs = append(attrs, "tenant", info.tenant)
 		}
 		a.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
 	})
@@ -405,6 +416,9 @@ func (a *app) rateLimited(h http.Handler) http.Handler {
 		if err != nil {
 			writeProblem(w, r, http.StatusUnauthorized, "not authenticated")
 			return
+		}
+		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
+			info.tenant = tenant.String()
 		}
 		if ok, wait := a.limiter.allow(tenant.String()); !ok {
 			tooMany(w, r, wait, "the tenant's request rate is over its limit; retry later")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -102,5 +104,47 @@ func TestAccountRoutesAreLimitedPerClient(t *testing.T) {
 	}
 	if rec := post("203.0.113.9:4000"); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("another address: %d, want 401", rec.Code)
+	}
+}
+
+func TestRequestLogLine(t *testing.T) {
+	var buf syncBuffer
+	a, err := newApp(context.Background(), testConfig(t, nil, nil), slog.New(slog.NewJSONHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	token := login(t, a, DemoEmail, a.demoPassword)
+	req := httptest.NewRequest("GET", "/api/v1/graph", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Request-Id", "req-123")
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	if rec.Header().Get("X-Request-Id") != "req-123" {
+		t.Fatalf("request id not echoed: %q", rec.Header().Get("X-Request-Id"))
+	}
+	var line map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["request_id"] == "req-123" {
+			line = m
+		}
+	}
+	if line == nil {
+		t.Fatalf("no request line with the request id in:\n%s", buf.String())
+	}
+	if line["route"] != "GET /api/v1/graph" || line["status"] != float64(200) || line["tenant"] != a.demoTenant.String() {
+		t.Fatalf("request line %v", line)
+	}
+	if strings.Contains(buf.String(), token) || strings.Contains(buf.String(), a.demoPassword) {
+		t.Fatal("the log holds the token or the password")
+	}
+	// A request id with odd characters is replaced, not logged.
+	req = httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set("X-Request-Id", "bad id\nwith newline")
+	rec = httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, req)
+	if got := rec.Header().Get("X-Request-Id"); got == "" || strings.Contains(got, " ") {
+		t.Fatalf("odd request id kept: %q", got)
 	}
 }

@@ -78,6 +78,10 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready chan<- string) error {
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			log.Info("hostd stopped during start")
+			return nil
+		}
 		return err
 	}
 	defer a.close()
