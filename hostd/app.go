@@ -50,6 +50,7 @@ type app struct {
 	// graphBodies caches each tenant's encoded graph by version.
 	graphBodies graphBodyCache
 	registry    *repair.Registry
+	matcher     *repair.Matcher
 	router      *nlp.Router
 	kbStore     *memkb.Store
 	kb          *nlp.KB
@@ -144,6 +145,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		rcfg.Notifier = n
 	}
 	a.registry = repair.NewRegistry(repairStore, rcfg)
+	if a.matcher, err = repair.NewMatcher(a.ontology, nil); err != nil {
+		return nil, fmt.Errorf("field matcher: %w", err)
+	}
 	if a.router, err = nlp.NewRouter(nil); err != nil {
 		return nil, fmt.Errorf("persona router: %w", err)
 	}

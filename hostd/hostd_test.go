@@ -761,3 +761,36 @@ func TestConnectionSyncPipeline(t *testing.T) {
 		}
 	}
 }
+
+func TestProposeMapping(t *testing.T) {
+	a := newTestApp(t, nil)
+	token := login(t, a, DemoEmail, a.demoPassword)
+	schema := map[string]any{"system": "csv", "fields": []map[string]any{
+		{"name": "Id", "type": "string", "samples": []string{"0065g00000DeFgHAA1", "0065g00000IjKlMAA2"}},
+		{"name": "StageName", "type": "string", "samples": []string{"Prospecting", "Closed Won"}},
+		{"name": "Amount", "type": "number", "samples": []string{"125000", "48000.5"}},
+		{"name": "CloseDate", "type": "date", "samples": []string{"2026-03-31", "2026-06-30"}},
+	}}
+	r := do(t, a, "POST", "/api/v1/mappings/sf-prod/Opportunity/propose", token, schema)
+	if r.code != http.StatusOK {
+		t.Fatalf("propose: %d %s", r.code, r.body)
+	}
+	var res repair.MatchResult
+	if err := json.Unmarshal(r.body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "opportunity" {
+		t.Fatalf("entity %q, want opportunity", res.Entity)
+	}
+	if f, ok := res.Field("Amount"); !ok || f.Target != "opportunity.amount" {
+		t.Fatalf("Amount -> %+v", f)
+	}
+	// Nothing was saved.
+	if r := do(t, a, "GET", "/api/v1/mappings/sf-prod/Opportunity", token, nil); r.code != http.StatusNotFound {
+		t.Fatalf("propose saved a mapping: %d", r.code)
+	}
+	dup := map[string]any{"fields": []map[string]any{{"name": "a"}, {"name": "a"}}}
+	if r := do(t, a, "POST", "/api/v1/mappings/x/y/propose", token, dup); r.code != http.StatusBadRequest {
+		t.Fatalf("duplicate field names: %d %s, want 400", r.code, r.body)
+	}
+}

@@ -91,7 +91,7 @@ func classify(err error) (status int, detail string) {
 		return http.StatusNotFound, "no such resource"
 	case errors.Is(err, repair.ErrAlreadyDecided):
 		return http.StatusConflict, "the review item was decided already"
-	case errors.Is(err, repair.ErrInvalidInput), errors.Is(err, nlp.ErrEmptyQuestion), errors.Is(err, nlp.ErrUnknownPersona),
+	case errors.Is(err, repair.ErrInvalidInput), errors.Is(err, repair.ErrInvalidSchema), errors.Is(err, nlp.ErrEmptyQuestion), errors.Is(err, nlp.ErrUnknownPersona),
 		errors.Is(err, nlp.ErrInvalidDocument), errors.Is(err, nlp.ErrEmptyQuery):
 		// These errors name the field at fault and hold no secret.
 		return http.StatusBadRequest, err.Error()

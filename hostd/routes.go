@@ -11,6 +11,7 @@ import (
 	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/canonical"
+	"github.com/autonomos/autonomos/drift"
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/repair"
@@ -83,6 +84,7 @@ func (a *app) routeTable() []route {
 			Versions []repair.MappingVersion `json:"versions"`
 		}{}, tag: "mappings", summary: "Every version of a mapping, oldest first.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.mappingHistory)},
 
+		{method: "POST", path: "/api/v1/mappings/{connection}/{object}/propose", tag: "mappings", summary: "Propose a mapping for an object's schema (fields with sample values); nothing is saved.", auth: true, body: "a drift schema: {system, fields: [{name, type, samples}]}", in: drift.Schema{}, out: repair.MatchResult{}, ok: 200, errors: []int{400, 413}, handler: a.handle(a.proposeMapping)},
 		{method: "POST", path: "/api/v1/mappings/{connection}/{object}/approve", out: repair.MappingVersion{}, tag: "mappings", summary: "Approve the pending proposal for a new object; it syncs from the next sync on.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.approveMapping)},
 
 		{method: "GET", path: "/api/v1/reviews", out: struct {
@@ -317,6 +319,23 @@ func (a *app) mappingHistory(w http.ResponseWriter, r *http.Request) error {
 		return repair.ErrNotFound
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
+func (a *app) proposeMapping(w http.ResponseWriter, r *http.Request) error {
+	var sch drift.Schema
+	if err := decodeJSON(r, &sch); err != nil {
+		return err
+	}
+	sch.ConnectionID = r.PathValue("connection")
+	sch.Object = r.PathValue("object")
+	if len(sch.Fields) == 0 {
+		return badRequest("fields: at least one field is needed")
+	}
+	res, err := a.matcher.Match(r.Context(), sch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
 }
 
 func (a *app) approveMapping(w http.ResponseWriter, r *http.Request) error {
