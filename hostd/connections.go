@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/autonomos/autonomos/aam/connectors/filesource"
 	"github.com/autonomos/autonomos/aam/mesh"
@@ -184,4 +185,73 @@ func classifyMesh(err error) (int, string, bool) {
 		return http.StatusBadRequest, err.Error(), true
 	}
 	return 0, "", false
+}
+
+func (a *app) healConnections(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	job := a.jobs.submit(tenant, "heal", "", func(ctx context.Context) (any, error) {
+		res, err := a.mesh.Heal(ctx, tenant)
+		if res == nil {
+			res = []mesh.HealResult{}
+		}
+		return res, err
+	})
+	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
+	return writeJSON(w, http.StatusAccepted, job)
+}
+
+type safeModeRequest struct {
+	On *bool `json:"on"`
+}
+
+func (a *app) setSafeMode(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	var req safeModeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.On == nil {
+		return badRequest("on: required (true or false)")
+	}
+	who, err := actor(r)
+	if err != nil {
+		return err
+	}
+	if err := a.mesh.SetSafeMode(r.Context(), tenant, r.PathValue("id"), *req.On, who); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, req)
+}
+
+func (a *app) deadRecords(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	limit := 100
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return badRequest("query parameter limit: %q is not a number from 1 to 1000", l)
+		}
+		limit = n
+	}
+	id := r.PathValue("id")
+	if _, err := a.mesh.Connection(r.Context(), tenant, id); err != nil {
+		return err
+	}
+	recs, err := a.mesh.DeadRecords(r.Context(), tenant, id, limit)
+	if err != nil {
+		return err
+	}
+	if recs == nil {
+		recs = []mesh.DeadRecord{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"records": recs})
 }

@@ -686,7 +686,8 @@ func TestConnectionSyncPipeline(t *testing.T) {
 	}
 	csv := "account_id,account_name,website,industry,annual_revenue\n" +
 		"A-1,Acme GmbH,https://acme.example,Manufacturing,1200000\n" +
-		"A-2,Globex BV,https://globex.example,Retail,830000\n"
+		"A-2,Globex BV,https://globex.example,Retail,830000\n" +
+		"A-3,Broken row\n"
 	if err := os.WriteFile(filepath.Join(dir, "accounts.csv"), []byte(csv), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -720,6 +721,7 @@ func TestConnectionSyncPipeline(t *testing.T) {
 		{"GET", "/api/v1/connections/crm"},
 		{"POST", "/api/v1/connections/crm/sync"},
 		{"POST", "/api/v1/mappings/crm/accounts/approve"},
+		{"GET", "/api/v1/connections/crm/dead-records"},
 	} {
 		if r := do(t, a, c.method, c.path, tokenB, nil); r.code != http.StatusNotFound {
 			t.Errorf("tenant B %s %s: %d %s, want 404", c.method, c.path, r.code, r.body)
@@ -746,6 +748,37 @@ func TestConnectionSyncPipeline(t *testing.T) {
 	stats = syncStats(t, a, tokenA, "crm")
 	if stats["rows_read"].(float64) != 2 || stats["events_published"].(float64) != 2 {
 		t.Fatalf("second sync stats: %v", stats)
+	}
+	if r := do(t, a, "PUT", "/api/v1/connections/crm/safe-mode", tokenB, map[string]bool{"on": false}); r.code != http.StatusNotFound {
+		t.Errorf("tenant B switches A's Safe Mode: %d, want 404", r.code)
+	}
+	if r := do(t, a, "PUT", "/api/v1/connections/crm/safe-mode", tokenA, map[string]any{}); r.code != http.StatusBadRequest {
+		t.Errorf("safe mode without on: %d, want 400", r.code)
+	}
+	if r := do(t, a, "PUT", "/api/v1/connections/crm/safe-mode", tokenA, map[string]bool{"on": true}); r.code != http.StatusOK {
+		t.Errorf("safe mode on: %d %s", r.code, r.body)
+	}
+	r = do(t, a, "GET", "/api/v1/connections/crm/dead-records", tokenA, nil)
+	var dead struct {
+		Records []struct {
+			Ref    string `json:"ref"`
+			Kind   string `json:"kind"`
+			Reason string `json:"reason"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(r.body, &dead); err != nil || r.code != http.StatusOK {
+		t.Fatalf("dead records: %d %s", r.code, r.body)
+	}
+	if len(dead.Records) != 1 || !strings.Contains(dead.Records[0].Ref, "accounts.csv") {
+		t.Fatalf("dead records %+v, want the broken row of accounts.csv", dead.Records)
+	}
+	r = do(t, a, "POST", "/api/v1/connections/heal", tokenA, nil)
+	var heal Job
+	if err := json.Unmarshal(r.body, &heal); err != nil || r.code != http.StatusAccepted {
+		t.Fatalf("heal: %d %s", r.code, r.body)
+	}
+	if j := waitJob(t, a, tokenA, heal.ID); j.Status != JobSucceeded {
+		t.Fatalf("heal job: %+v", j)
 	}
 	r = do(t, a, "GET", "/api/v1/mappings/crm/accounts", tokenA, nil)
 	if r.code != http.StatusOK || !bytes.Contains(r.body, []byte("account.")) {

@@ -77,6 +77,11 @@ func (a *app) routeTable() []route {
 		{method: "POST", path: "/api/v1/connections", in: connectionRequest{}, out: mesh.Connection{}, tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
 		{method: "GET", path: "/api/v1/connections/{id}", out: mesh.Connection{}, tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
 		{method: "POST", path: "/api/v1/connections/{id}/sync", out: Job{}, tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
+		{method: "POST", path: "/api/v1/connections/heal", tag: "connections", summary: "Sync the tenant's failed and degraded connections again, as a job.", auth: true, ok: 202, handler: a.handle(a.healConnections)},
+		{method: "PUT", path: "/api/v1/connections/{id}/safe-mode", tag: "connections", summary: "Switch Safe Mode (every repair waits for a person) on or off.", auth: true, body: "{on}", in: safeModeRequest{}, out: safeModeRequest{}, ok: 200, errors: []int{400, 404, 413}, handler: a.handle(a.setSafeMode)},
+		{method: "GET", path: "/api/v1/connections/{id}/dead-records", tag: "connections", summary: "Records a sync could not turn into events, with where and why (limit: 1..1000, default 100).", auth: true, out: struct {
+			Records []mesh.DeadRecord `json:"records"`
+		}{}, ok: 200, errors: []int{400, 404}, handler: a.handle(a.deadRecords)},
 		{method: "GET", path: "/api/v1/jobs/{id}", out: Job{}, tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
 
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", out: repair.MappingVersion{}, tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
