@@ -79,6 +79,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if cfg.DatabaseURL != "" {
 		return nil, errors.New("server mode (SUPABASE_DATABASE_URL or DATABASE_URL is set) is not implemented yet; unset both to run the embedded default")
 	}
+	if cfg.UseAAMAsSource {
+		log.Warn("USE_AAM_AS_SOURCE is set but has no effect yet: the DCL is not wired into hostd")
+	}
+	if cfg.RedisURL != "" {
+		log.Warn("REDIS_URL is set but only server mode uses Redis, and server mode is not implemented yet; ignoring it")
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
