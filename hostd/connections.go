@@ -12,13 +12,13 @@ import (
 
 	"github.com/autonomos/autonomos/aam/connectors/filesource"
 	"github.com/autonomos/autonomos/aam/mesh"
-	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
-// openMesh builds the embedded mode's mesh: connections and cursors in
-// memory, events on an in-process stream, mappings and reviews in the
+// openMesh builds the embedded mode's mesh: connections, cursors and dead
+// records in a file under the data directory, events on an in-process
+// stream, mappings and reviews in the
 // shared repair registry.
 func (a *app) openMesh() error {
 	a.broker = memstream.New(&memstream.Config{Logger: a.log})
@@ -27,7 +27,11 @@ func (a *app) openMesh() error {
 		return fmt.Errorf("event stream: %w", err)
 	}
 	a.publisher = pub
-	m, err := mesh.New(meshmem.New(), a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Hook: a.meshHook})
+	store, err := openFileMeshStore(filepath.Join(a.cfg.DataDir, "connections.json"))
+	if err != nil {
+		return err
+	}
+	m, err := mesh.New(store, a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Hook: a.meshHook})
 	if err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}

@@ -466,6 +466,9 @@ func TestRestartKeepsDemoUser(t *testing.T) {
 	if r := do(t, a1, "PUT", "/api/v1/graph", token, g); r.code != http.StatusOK {
 		t.Fatalf("save graph: %d %s", r.code, r.body)
 	}
+	if r := do(t, a1, "POST", "/api/v1/connections", token, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm"}}); r.code != http.StatusCreated {
+		t.Fatalf("create connection: %d %s", r.code, r.body)
+	}
 	a1.close()
 
 	a2 := newTestApp(t, mod)
@@ -480,6 +483,9 @@ func TestRestartKeepsDemoUser(t *testing.T) {
 		t.Fatalf("old token after restart: %d %s", r.code, r.body)
 	}
 	token2 := login(t, a2, DemoEmail, pw)
+	if r := do(t, a2, "GET", "/api/v1/connections/crm", token2, nil); r.code != http.StatusOK {
+		t.Fatalf("connection after restart: %d %s", r.code, r.body)
+	}
 	login(t, a2, "bob@beta.example", "correct horse battery staple")
 	if r := do(t, a2, "GET", "/api/v1/graph", token2, nil); r.code != http.StatusOK || !bytes.Contains(r.body, []byte("kept across restarts")) {
 		t.Fatalf("graph after restart: %d, saved label kept: %v", r.code, bytes.Contains(r.body, []byte("kept across restarts")))

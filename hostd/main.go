@@ -7,8 +7,10 @@
 //     $XDG_DATA_HOME/autonomos or ./data): accounts (accounts.json), the
 //     JWT key (jwt.key, generated once unless JWT_SECRET is set), mappings
 //     and the review queue (repair.json), graphs (graphs/<tenant>.json),
-//     file sources (sources/<tenant>). Connections, cursors, jobs and
-//     knowledge documents are kept
+//     connections with their cursors and dead records (connections.json,
+//     mode 0600: configurations hold secrets), file sources
+//     (sources/<tenant>). Jobs, the event stream and knowledge documents
+//     are kept
 //     in memory for now and start over on a restart.
 //   - A demo tenant and user made on first start; the password is printed
 //     once on standard output, never logged.
