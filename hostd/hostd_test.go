@@ -833,3 +833,49 @@ func TestProposeMapping(t *testing.T) {
 		t.Fatalf("duplicate field names: %d %s, want 400", r.code, r.body)
 	}
 }
+
+func TestApproveEditedAndReject(t *testing.T) {
+	a := newTestApp(t, nil)
+	token := login(t, a, DemoEmail, a.demoPassword)
+	key, id := queueReview(t, a, a.demoTenant)
+	// Reject with a note.
+	r := do(t, a, "POST", "/api/v1/reviews/"+id+"/reject", token, map[string]string{"note": "not this one"})
+	if r.code != http.StatusOK {
+		t.Fatalf("reject: %d %s", r.code, r.body)
+	}
+	var item repair.ReviewItem
+	if err := json.Unmarshal(r.body, &item); err != nil {
+		t.Fatal(err)
+	}
+	if item.Status != repair.ReviewRejected || item.Note != "not this one" || item.DecidedBy != DemoEmail {
+		t.Fatalf("rejected item %+v", item)
+	}
+	// A second drift queues another item; approve it edited to unmap.
+	ctx := tenancy.WithTenant(context.Background(), a.demoTenant)
+	cur, err := a.registry.Current(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"0065g00000DeFgHAA1", "0065g00000IjKlMAA2"}
+	vals := []string{"125000", "48000.5"}
+	before := drift.Schema{Fields: []drift.Field{{Name: "Id", Samples: ids}, {Name: "Amount", Type: drift.TypeNumber, Samples: vals}}}
+	after := drift.Schema{Fields: []drift.Field{{Name: "Id", Samples: ids}, {Name: "Amount_EUR", Type: drift.TypeNumber, Samples: vals}}}
+	out, err := a.registry.HandleDrift(ctx, key, before, after)
+	if err != nil || len(out.Queued) != 1 {
+		t.Fatalf("second drift: %v, %d queued", err, len(out.Queued))
+	}
+	r = do(t, a, "POST", "/api/v1/reviews/"+out.Queued[0].ID+"/approve", token, map[string]any{"unmap": true, "note": "gone"})
+	if r.code != http.StatusOK {
+		t.Fatalf("approve edited: %d %s", r.code, r.body)
+	}
+	item = repair.ReviewItem{} // a fresh value: omitted fields must not keep old values
+	if err := json.Unmarshal(r.body, &item); err != nil {
+		t.Fatal(err)
+	}
+	if item.Status != repair.ReviewApproved || item.FinalTo != "" || item.Note != "gone" || item.AppliedVersion != cur.Version+1 {
+		t.Fatalf("edited approval %+v (current was version %d)", item, cur.Version)
+	}
+	if r := do(t, a, "POST", "/api/v1/reviews/"+out.Queued[0].ID+"/approve", token, map[string]any{"bogus": 1}); r.code != http.StatusBadRequest {
+		t.Fatalf("unknown body field: %d, want 400", r.code)
+	}
+}
