@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -66,7 +67,8 @@ type app struct {
 	// demoPassword is set only on the start that created the demo user.
 	demoPassword string
 
-	routes []route
+	routes    []route
+	closeOnce sync.Once
 	// patterns holds the mux patterns of routes, the only values the
 	// route label of the metrics takes (with "unmatched" and "redirect").
 	patterns map[string]struct{}
@@ -141,7 +143,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	rcfg := &repair.RegistryConfig{Ontology: a.ontology, Logger: log}
+	// Review decisions teach the matcher, per tenant: recorded as they
+	// are made, and loaded from the registry at start.
+	memory := repair.NewLocalMemory()
+	rcfg := &repair.RegistryConfig{Ontology: a.ontology, Logger: log, OnFeedback: repair.RecordFeedback(memory, log)}
 	if cfg.SlackWebhookURL != "" {
 		n, err := slack.New(cfg.SlackWebhookURL, nil)
 		if err != nil {
@@ -151,7 +156,20 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		rcfg.Notifier = n
 	}
 	a.registry = repair.NewRegistry(repairStore, rcfg)
-	if a.matcher, err = repair.NewMatcher(a.ontology, nil); err != nil {
+	for _, tenant := range a.accounts.tenantIDs() {
+		if err := a.registry.LoadFeedback(tenancy.WithTenant(ctx, tenant), memory); err != nil {
+			return nil, fmt.Errorf("load review decisions of tenant %s: %w", tenant, err)
+		}
+	}
+	mcfg := &repair.MatcherConfig{Memory: memory}
+	if cfg.OpenAIAPIKey != "" {
+		adv, err := repair.NewOpenAIAdvisor(repair.OpenAIAdvisorConfig{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel})
+		if err != nil {
+			return nil, fmt.Errorf("LLM mapping advisor (OPENAI_BASE_URL, OPENAI_MODEL): %w", err)
+		}
+		mcfg.Advisor = adv
+	}
+	if a.matcher, err = repair.NewMatcher(a.ontology, mcfg); err != nil {
 		return nil, fmt.Errorf("field matcher: %w", err)
 	}
 	if a.router, err = nlp.NewRouter(nil); err != nil {
@@ -286,8 +304,10 @@ func (a *app) openNLP() error {
 	return nil
 }
 
-// close releases the stores. Call it after the jobs have stopped.
-func (a *app) close() {
+// close releases the stores, once; later calls do nothing.
+func (a *app) close() { a.closeOnce.Do(a.closeStores) }
+
+func (a *app) closeStores() {
 	if a.jobs != nil {
 		a.jobs.cancel()
 		a.jobs.wg.Wait()

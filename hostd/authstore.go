@@ -243,3 +243,14 @@ func (s *fileAuthStore) UserByEmail(ctx context.Context, email string) (authn.Us
 	defer s.mu.RUnlock()
 	return s.mem.UserByEmail(ctx, email)
 }
+
+// tenantIDs returns the ids of every tenant, for start-up work per tenant.
+func (s *fileAuthStore) tenantIDs() []tenancy.ID {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]tenancy.ID, 0, len(s.tenants))
+	for id := range s.tenants {
+		ids = append(ids, id)
+	}
+	return ids
+}

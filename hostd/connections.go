@@ -31,7 +31,7 @@ func (a *app) openMesh() error {
 	if err != nil {
 		return err
 	}
-	m, err := mesh.New(store, a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Hook: a.meshHook})
+	m, err := mesh.New(store, a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook})
 	if err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}
