@@ -80,6 +80,9 @@ func FuzzSplitChunks(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if max == 0 {
+			max = 256 // the default
+		}
 		words := 0
 		for _, c := range chunks {
 			if strings.TrimSpace(c) == "" {

@@ -48,7 +48,7 @@ func (c ChunkConfig) validate() error {
 	if c.MaxTokens < 16 {
 		return configError("ChunkConfig.MaxTokens", "at least 16", c.MaxTokens)
 	}
-	if c.Overlap < 0 || c.Overlap*2 >= c.MaxTokens {
+	if c.Overlap < 0 || c.Overlap > (c.MaxTokens-1)/2 {
 		return configError("ChunkConfig.Overlap", "0 or more and less than MaxTokens/2", c.Overlap)
 	}
 	return nil
@@ -72,30 +72,32 @@ func SplitChunks(text string, cfg *ChunkConfig) ([]string, error) {
 	}
 	paras := splitParagraphs(text)
 	var out []string
-	var cur strings.Builder
-	curTok := 0
+	var cur []string
+	// The two terms of EstimateTokens for cur joined by blank lines, kept
+	// as running sums so packing stays linear in the text.
+	curWP, curBytes := 0, 0
 	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-			curTok = 0
+		if len(cur) > 0 {
+			out = append(out, strings.Join(cur, "\n\n"))
+			cur, curWP, curBytes = cur[:0], 0, 0
 		}
 	}
 	for _, p := range paras {
-		pt := EstimateTokens(p)
-		if pt > c.MaxTokens {
+		pWP := wordsAndPunct(p)
+		if max(pWP, (len(p)+3)/4) > c.MaxTokens {
 			flush()
 			out = append(out, splitLong(p, c)...)
 			continue
 		}
-		if curTok > 0 && EstimateTokens(cur.String()+"\n\n"+p) > c.MaxTokens {
+		if len(cur) > 0 && max(curWP+pWP, (curBytes+2+len(p)+3)/4) > c.MaxTokens {
 			flush()
 		}
-		if cur.Len() > 0 {
-			cur.WriteString("\n\n")
+		if len(cur) > 0 {
+			curBytes += 2
 		}
-		cur.WriteString(p)
-		curTok = EstimateTokens(cur.String())
+		cur = append(cur, p)
+		curWP += pWP
+		curBytes += len(p)
 	}
 	flush()
 	return out, nil
