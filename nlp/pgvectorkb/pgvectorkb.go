@@ -33,10 +33,10 @@
 // BenchmarkHybridSearch loads 100k chunks for one tenant and 10k for each
 // of 9 others (384 dimensions, [nlp.HashEmbedder] over synthetic text),
 // builds the index (m 24, ef_construction 160) and runs [nlp.KB.Search]
-// in hybrid mode. On a shared 2-core machine (load average 2-8) it
-// measured p50 26.6 ms and p95 44.2 ms, and a recall@10 of the HNSW
-// search against exact search of 0.937 at ef_search 200 (0.870 at 100,
-// 0.963 at 400 for about 33 ms per vector query). Hashed embeddings of
+// in hybrid mode. On a shared 2-core machine (load average 0.8-3) it
+// measured p50 20.0 ms and p95 36.1 ms, and a recall@10 of the HNSW
+// search against exact search of 0.938 at ef_search 200 (0.862 at 100,
+// 0.965 at 400 for about 35 ms per vector query). Hashed embeddings of
 // synthetic text are a hard case for HNSW; model embeddings usually
 // reach a higher recall at the same ef_search.
 //
