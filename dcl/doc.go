@@ -16,9 +16,10 @@
 //
 // [Warehouse] is the portable type; a backend implements the small
 // interface of package dcl/driver. dcl/duckstore is the DuckDB driver
-// (embedded default, and a single-replica server); a PostgreSQL driver for
-// replicas sharing one warehouse is to come. dcl/warehousetest holds the
-// conformance suite every driver runs.
+// (embedded default, and a single-replica server); dcl/pgstore is the
+// PostgreSQL driver for replicas sharing one warehouse (shared tables under
+// row-level security). dcl/warehousetest holds the conformance suite every
+// driver runs.
 //
 // Each tenant has its own namespace (in DuckDB a schema named from the
 // tenant UUID, never from user text) with one table per entity of the

@@ -1,8 +1,8 @@
 // Package nlp answers persona questions (CRO, CFO, COO, CTO) over a
 // tenant's data and knowledge: persona routing and persona summaries here,
-// PII redaction in [github.com/autonomos/autonomos/nlp/redact]; the tenant
-// knowledge base with hybrid retrieval and the LLM gateway are still to
-// come (see the project issues).
+// PII redaction in [github.com/autonomos/autonomos/nlp/redact], the tenant
+// knowledge base with hybrid retrieval ([KB], with drivers nlp/memkb and
+// nlp/pgvectorkb) and the LLM gateway ([Gateway]).
 //
 // # Personas
 //
