@@ -115,4 +115,98 @@
 // tests; examples/matcheval prints them as a table or JSON. Tests of the
 // advisor run against an httptest server speaking the chat-completions
 // wire format.
+//
+// # Repairing a mapping after drift
+//
+// When a source object's schema changes, [Repairer.Propose] looks at every
+// field of the old schema that is mapped and gone from the new one, and
+// proposes a [Repair]: the new field that now carries the target, or
+// "gone, no replacement", with a confidence and its evidence:
+//
+//	repairs, err := repair.NewRepairer(nil).Propose(ctx, before, mapping, after)
+//	for _, r := range repairs {
+//		fmt.Println(r.Field, "->", r.To, r.Target, r.Confidence, r.Action, r.Evidence)
+//	}
+//
+// Every gone field is scored against every added field, above all on
+// their values: shared sample values after normalizing numbers, Unix
+// epochs, dates and timestamps, phone numbers and web addresses (a
+// shared value counts by how specific it is: "0" or "true" proves
+// nothing), a power-of-ten rescaling at the same positions (cents, 0..1
+// to 0..100), and the distribution of shapes, lengths, numeric ranges,
+// null ratios and [drift.Profile] patterns. When the fields that did not
+// change have the same samples in both schemas, the snapshots cover the
+// same records, and a candidate with other values is evidence against
+// itself. Then the declared type (equal, a safe widening, a conversion),
+// the name (tokens after dropping vendor affixes and expanding
+// abbreviations) and whether the new name fits the target
+// ([RepairerConfig.NameSimilarity] and [RepairerConfig.TargetHint] let the
+// matcher's lexicon stand in). Gone and added fields are paired one to one
+// (Hungarian assignment).
+//
+// A wrong automatic repair corrupts data silently, so the confidence is
+// conservative: it is the pairing's posterior against its rivals, capped
+// below the threshold when a rival is plausible (a copy of the field under
+// another name, two gone fields wanting one candidate), when no shared
+// specific values confirm it (unless the names are the same words), when
+// the new name is like neither the old name nor the target, when an
+// unchanged field has the same values as the candidate, and when the
+// names carry sibling qualifiers ("billing" and "shipping"). At or above
+// [RepairerConfig.AutoApplyThreshold] (0.9) the action is
+// [ActionAutoApply], else [ActionReview]. A "gone" repair is always
+// reviewed: the mapping of a field that no longer exists produces nothing,
+// so waiting costs nothing, while unmapping on its own could hide a rename
+// the repairer missed. On the project's drift cases auto-applied repairs
+// are all right (precision 1.0) and every expected repair is found; on
+// the package's own cases for other vendors (testdata/drift) precision is
+// 1.0 and recall 0.95; on 2,800 synthetic drifts derived from every match
+// case (renames in five styles, removals, look-alike distractors,
+// resampled snapshots; TestProposeSynthetic) no automatic repair is wrong.
+//
+// # The mapping registry
+//
+// A [Registry] keeps every version of every mapping of a tenant, keyed by
+// connection and object ([MappingKey]); each field carries its target,
+// confidence, provenance (heuristic, llm, human, repair, learned) and
+// approver. The tenant always comes from the context
+// ([tenancy.WithTenant]); another tenant's records are [ErrNotFound].
+//
+//	reg := repair.NewRegistry(memstore.New(), nil) // or pgstore.New(pool)
+//	v, err := reg.Save(ctx, key, mapping, repair.Change{Actor: "ana", Approved: true})
+//	cur, err := reg.Current(ctx, key)
+//	old, err := reg.Version(ctx, key, 3)
+//	v, err = reg.Restore(ctx, key, 3, repair.Change{ExpectedVersion: cur.Version, Actor: "ana"})
+//
+// Versions are never rewritten: a restore is a new version equal to an
+// old one. Every change names the version it is based on (optimistic
+// concurrency) and fails with a [*VersionConflictError] when someone else
+// got there first. Drivers: repair/memstore (memory; memstore.Open keeps
+// a JSON file too) and repair/pgstore (PostgreSQL, goose migrations,
+// row-level security per tenant); both pass the repair/repairtest
+// conformance suite, which a driver of your own can run too.
+//
+// # The repair policy and the review queue
+//
+// [Registry.HandleDrift] (or [Registry.ApplyRepairs] with repairs of your
+// own) applies the policy in one transaction: a replacement at or above
+// the threshold is applied on its own (a new mapping version with
+// provenance "repair", actor "repairer", and an audit entry with the old
+// and new pairing), unless Safe Mode is on for the connection. Safe Mode
+// is on for a new connection until a person approves its first mapping
+// (an approved review, or a Save with Change.Approved), or as set with
+// [Registry.SetSafeMode]. Everything else goes to the review queue:
+// [Registry.Reviews] lists it by status, [Registry.Approve],
+// [Registry.ApproveEdited] (another new field or target, or unmapping)
+// and [Registry.Reject] decide an item once ([ErrAlreadyDecided]
+// otherwise). Every decision is [Feedback] for the matcher's learning
+// [Memory]: wire [RecordFeedback] into [RegistryConfig.OnFeedback] and
+// call [Registry.LoadFeedback] at start. A [Notifier] (repair/slack posts
+// to a Slack incoming webhook) hears about applied and queued repairs;
+// its failures are logged, never returned. [Registry.Audit] lists who
+// changed what, when, from what to what.
+//
+// Registry errors: [ErrNotFound], [ErrVersionConflict] /
+// [*VersionConflictError], [ErrAlreadyDecided], [ErrInvalidInput],
+// [ErrClosed], and [tenancy.ErrNoTenant] without a tenant. A Registry and
+// a Repairer are safe for concurrent use.
 package repair
