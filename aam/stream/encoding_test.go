@@ -121,3 +121,35 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// TestEncodeMapsOfChangingKeys encodes, one after another on one
+// goroutine, maps whose key sets repeat, change at equal size, shrink,
+// grow and nest, and checks each against json.Marshal: appendMap reuses
+// the sorted keys of the previous map only when the key sets are equal.
+func TestEncodeMapsOfChangingKeys(t *testing.T) {
+	datas := []map[string]any{
+		{"a": 1, "b": "x", "c": true},
+		{"a": 2, "b": "y", "c": false},
+		{"a": 3, "b": "z", "d": nil},     // same size, one key different
+		{"d": 4, "c": "w", "b": 1.5},     // same size, other keys
+		{"z": 1, "y": 2},                 // smaller
+		{"z": 1, "y": 2, "x": 3, "w": 4}, // larger
+		{"m": map[string]any{"q": 1, "p": 2}, "n": map[string]any{"p": 3, "r": 4}},
+		{"m": map[string]any{"p": 1, "q": 2}, "n": map[string]any{"p": 3, "q": 4}},
+		{"amount": math.NaN(), "b": 1}, // refused
+		{"amount": 1.5, "b": 1},
+		{},
+		nil,
+	}
+	for i, d := range datas {
+		e := canonical.Event{ID: "e", Tenant: tenancy.New(), Entity: "x", Data: d}
+		got, err := Encode(&e)
+		want, wantErr := stdEncode(t, &e)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("data %d: Encode error %v, json.Marshal error %v", i, err, wantErr)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Errorf("data %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}

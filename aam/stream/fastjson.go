@@ -189,38 +189,67 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 	return b, nil
 }
 
-var keyPool = sync.Pool{New: func() any { s := make([]string, 0, 32); return &s }}
+// keyPool holds key buffers for appendMap. Each also remembers the
+// sorted keys of the last map it served: the events of one source share
+// their key set, so the next map is usually encoded in that order after
+// a lookup per key, without collecting and sorting its keys again.
+var keyPool = sync.Pool{New: func() any { return &mapKeys{keys: make([]string, 0, 32)} }}
+
+type mapKeys struct {
+	keys []string // sorted keys of the last map encoded with this buffer
+}
 
 // appendMap appends m with sorted keys.
 func appendMap(b []byte, m map[string]any) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
-	kp := keyPool.Get().(*[]string)
-	keys := (*kp)[:0]
+	mk := keyPool.Get().(*mapKeys)
+	defer keyPool.Put(mk)
+	if len(mk.keys) == len(m) && len(m) > 0 {
+		// Same size as the last map: if every remembered key is in m, the
+		// key sets are equal (the remembered keys are distinct) and the
+		// remembered order is m's sorted order.
+		n := len(b)
+		out, hit, err := appendKnownKeys(b, m, mk.keys)
+		if hit || err != nil {
+			return out, err
+		}
+		b = out[:n]
+	}
+	keys := mk.keys[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	mk.keys = keys
+	out, _, err := appendKnownKeys(b, m, keys)
+	if err != nil {
+		mk.keys = mk.keys[:0]
+	}
+	return out, err
+}
+
+// appendKnownKeys appends m in the order of keys, which must be m's keys
+// when len(keys) == len(m). It reports hit == false, with b partly
+// written, as soon as a key is missing from m.
+func appendKnownKeys(b []byte, m map[string]any, keys []string) (_ []byte, hit bool, err error) {
 	b = append(b, '{')
-	var err error
 	for i, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			return b, false, nil
+		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		if b, err = appendValue(b, m[k]); err != nil {
-			break
+		if b, err = appendValue(b, v); err != nil {
+			return b, true, err
 		}
 	}
-	clear(keys)
-	*kp = keys
-	keyPool.Put(kp)
-	if err != nil {
-		return b, err
-	}
-	return append(b, '}'), nil
+	return append(b, '}'), true, nil
 }
 
 func appendValue(b []byte, v any) ([]byte, error) {

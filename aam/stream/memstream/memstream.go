@@ -86,7 +86,7 @@ type tstream struct {
 	next    uint64  // sequence number of the next entry; starts at 1
 	groups  map[string]*cgroup
 	dead    map[string]*deadList
-	notify  chan struct{} // closed and replaced on every append
+	notify  chan struct{} // closed and replaced after every append call (see wake)
 }
 
 type cgroup struct {
@@ -121,7 +121,7 @@ func (b *Broker) stream(t tenancy.ID) *tstream {
 }
 
 // append adds body to s and trims it; body must not change afterwards.
-// b.mu must be held.
+// The caller calls s.wake before releasing b.mu. b.mu must be held.
 func (b *Broker) append(s *tstream, body []byte) uint64 {
 	seq := s.next
 	s.next++
@@ -130,9 +130,14 @@ func (b *Broker) append(s *tstream, body []byte) uint64 {
 		clear(s.entries[:over])
 		s.entries = s.entries[over:]
 	}
+	return seq
+}
+
+// wake tells the receivers waiting on s that entries were appended. A
+// batch wakes them once, not once per entry. b.mu must be held.
+func (s *tstream) wake() {
 	close(s.notify)
 	s.notify = make(chan struct{})
-	return seq
 }
 
 func (s *tstream) lookup(seq uint64) ([]byte, bool) {
@@ -173,10 +178,26 @@ func (p *publisher) Publish(ctx context.Context, msgs []*driver.Message) (int, e
 	all := make([]byte, 0, size)
 	p.b.mu.Lock()
 	defer p.b.mu.Unlock()
+	// A batch is usually one tenant's: look its stream up once per run
+	// of messages of a tenant, and wake each stream's receivers once.
+	var (
+		s      *tstream
+		tenant tenancy.ID
+		woken  []*tstream
+	)
 	for _, m := range msgs {
+		if s == nil || m.Tenant != tenant {
+			s, tenant = p.b.stream(m.Tenant), m.Tenant
+			if !slices.Contains(woken, s) {
+				woken = append(woken, s)
+			}
+		}
 		start := len(all)
 		all = append(all, m.Body...)
-		p.b.append(p.b.stream(m.Tenant), all[start:len(all):len(all)])
+		p.b.append(s, all[start:len(all):len(all)])
+	}
+	for _, s := range woken {
+		s.wake()
 	}
 	return len(msgs), nil
 }
@@ -473,7 +494,9 @@ func (d *deadLetters) take(ids []string, replay bool) []string {
 			continue
 		}
 		if replay {
-			d.b.append(d.b.stream(d.tenant), slices.Clone(l.Message.Body))
+			s := d.b.stream(d.tenant)
+			d.b.append(s, slices.Clone(l.Message.Body))
+			s.wake()
 		}
 		done = append(done, l.ID)
 	}
