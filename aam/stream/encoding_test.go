@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -81,8 +83,9 @@ func FuzzEncode(f *testing.F) {
 		}
 		ev := canonical.Event{
 			ID: id, Tenant: tenancy.New(), Entity: val, SourceKey: key,
-			Source:     canonical.Source{System: val},
-			Data:       map[string]any{key: val, key + "i": i, key + "f": fl, key + "b": b, val: []any{val, fl}},
+			Source: canonical.Source{System: val},
+			Data: map[string]any{key: val, key + "i": i, key + "f": fl, key + "b": b, val: []any{val, fl},
+				key + "d": canonical.Decimal{Decimal: decimal.New(i, int32(i%37)-18)}},
 			Problems:   []canonical.Problem{{Field: key, SourceField: val, Raw: val, Reason: id}},
 			OccurredAt: time.Unix(i%(1<<34), int64(fl)%1e9).UTC(),
 		}
@@ -150,6 +153,35 @@ func TestEncodeMapsOfChangingKeys(t *testing.T) {
 		}
 		if err == nil && !bytes.Equal(got, want) {
 			t.Errorf("data %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// TestEncodeDecimals checks the allocation-free decimal path against
+// json.Marshal on the edges of its range (scale, sign, zero, 18 and 19
+// digits, positive exponents) and beyond it.
+func TestEncodeDecimals(t *testing.T) {
+	texts := []string{"0", "0.00", "-0.05", "1234.50", "-1234.50", "0.000000000000000001", "1e-19", "1e-18",
+		"123456789012345678", "1234567890123456789", "-999999999999999999", "12345678901234567890.123",
+		"1.000000000000000000", "5e3", "-7E2", "0.1", "10", "-10.10"}
+	for _, s := range texts {
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []any{canonical.Decimal{Decimal: d}, map[string]any{"x": canonical.Decimal{Decimal: d}}} {
+			e := canonical.Event{ID: "e", Tenant: tenancy.New(), Entity: "x", Data: map[string]any{"amount": v}}
+			got, err := Encode(&e)
+			if err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+			want, err := stdEncode(t, &e)
+			if err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s:\n got %s\nwant %s", s, got, want)
+			}
 		}
 	}
 }

@@ -193,10 +193,29 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 // sorted keys of the last map it served: the events of one source share
 // their key set, so the next map is usually encoded in that order after
 // a lookup per key, without collecting and sorting its keys again.
+// keyPool holds key buffers for appendMap. Each also remembers the
+// sorted keys of the last map it served, and their encoded form: the
+// events of one source share their key set, so the next map is usually
+// encoded in that order after a lookup per key, without collecting,
+// sorting and escaping its keys again.
 var keyPool = sync.Pool{New: func() any { return &mapKeys{keys: make([]string, 0, 32)} }}
 
 type mapKeys struct {
 	keys []string // sorted keys of the last map encoded with this buffer
+	enc  []byte   // the keys encoded, each as "key": (escaped)
+	ends []int    // ends[i] is the end of keys[i]'s encoding in enc
+}
+
+// remember sets keys, sorted, as the remembered ones and encodes them.
+func (mk *mapKeys) remember(keys []string) {
+	mk.keys = keys
+	mk.enc = mk.enc[:0]
+	mk.ends = mk.ends[:0]
+	for _, k := range keys {
+		mk.enc = appendString(mk.enc, k)
+		mk.enc = append(mk.enc, ':')
+		mk.ends = append(mk.ends, len(mk.enc))
+	}
 }
 
 // appendMap appends m with sorted keys.
@@ -211,7 +230,7 @@ func appendMap(b []byte, m map[string]any) ([]byte, error) {
 		// key sets are equal (the remembered keys are distinct) and the
 		// remembered order is m's sorted order.
 		n := len(b)
-		out, hit, err := appendKnownKeys(b, m, mk.keys)
+		out, hit, err := mk.appendKnown(b, m)
 		if hit || err != nil {
 			return out, err
 		}
@@ -222,20 +241,18 @@ func appendMap(b []byte, m map[string]any) ([]byte, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	mk.keys = keys
-	out, _, err := appendKnownKeys(b, m, keys)
-	if err != nil {
-		mk.keys = mk.keys[:0]
-	}
+	mk.remember(keys)
+	out, _, err := mk.appendKnown(b, m)
 	return out, err
 }
 
-// appendKnownKeys appends m in the order of keys, which must be m's keys
-// when len(keys) == len(m). It reports hit == false, with b partly
-// written, as soon as a key is missing from m.
-func appendKnownKeys(b []byte, m map[string]any, keys []string) (_ []byte, hit bool, err error) {
+// appendKnown appends m in the order of the remembered keys, which must
+// be m's keys when there are len(m) of them. It reports hit == false,
+// with b partly written, as soon as a key is missing from m.
+func (mk *mapKeys) appendKnown(b []byte, m map[string]any) (_ []byte, hit bool, err error) {
 	b = append(b, '{')
-	for i, k := range keys {
+	start := 0
+	for i, k := range mk.keys {
 		v, ok := m[k]
 		if !ok {
 			return b, false, nil
@@ -243,13 +260,48 @@ func appendKnownKeys(b []byte, m map[string]any, keys []string) (_ []byte, hit b
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
-		b = append(b, ':')
+		end := mk.ends[i]
+		b = append(b, mk.enc[start:end]...)
+		start = end
 		if b, err = appendValue(b, v); err != nil {
 			return b, true, err
 		}
 	}
 	return append(b, '}'), true, nil
+}
+
+// appendSmallDecimal appends d as canonical.Decimal's MarshalJSON writes
+// it (a string of plain digits keeping d's scale), without allocating,
+// when d's coefficient has at most 18 digits and its exponent is in
+// [-18, 0]. It reports false, with b unchanged, for other decimals.
+func appendSmallDecimal(b []byte, d decimal.Decimal) ([]byte, bool) {
+	e := d.Exponent()
+	if e > 0 || e < -18 || d.NumDigits() > 18 {
+		return b, false
+	}
+	c := d.CoefficientInt64()
+	b = append(b, '"')
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	var tmp [20]byte
+	digits := strconv.AppendInt(tmp[:0], c, 10)
+	switch places := int(-e); {
+	case places == 0:
+		b = append(b, digits...)
+	case len(digits) > places:
+		b = append(b, digits[:len(digits)-places]...)
+		b = append(b, '.')
+		b = append(b, digits[len(digits)-places:]...)
+	default:
+		b = append(b, '0', '.')
+		for range places - len(digits) {
+			b = append(b, '0')
+		}
+		b = append(b, digits...)
+	}
+	return append(b, '"'), true
 }
 
 func appendValue(b []byte, v any) ([]byte, error) {
@@ -271,6 +323,9 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case time.Time:
 		return appendTime(b, v)
 	case canonical.Decimal:
+		if out, ok := appendSmallDecimal(b, v.Decimal); ok {
+			return out, nil
+		}
 		out, err := v.MarshalJSON()
 		if err != nil {
 			return b, err
