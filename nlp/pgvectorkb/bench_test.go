@@ -167,7 +167,7 @@ func BenchmarkHybridSearch(b *testing.B) {
 	for _, s := range []string{
 		`SET maintenance_work_mem = '2GB'`,
 		`SET max_parallel_maintenance_workers = 2`,
-		`CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 160)`,
+		`CREATE INDEX kb_chunks_embedding_hnsw ON kb_chunks USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 24, ef_construction = 160)`,
 		`ANALYZE kb_chunks`, `ANALYZE kb_documents`,
 	} {
 		if _, err := conn.Exec(ctx, s); err != nil {
@@ -229,7 +229,7 @@ func BenchmarkHybridSearch(b *testing.B) {
 		return float64(found) / float64(100*k)
 	}
 	recall := recallAt(store)
-	for _, ef := range []int{40, 100, 200, 400} {
+	for _, ef := range []int{100, 200, 300, 400} {
 		st, _ := pgvectorkb.New(roles.App, &pgvectorkb.Config{EfSearch: ef})
 		t := time.Now()
 		r := recallAt(st)
@@ -278,7 +278,7 @@ func explain(b *testing.B, db pgtenant.Beginner, tenant tenancy.ID, vec []float3
 			SELECT doc_id, seq, title, content, tags, embedding <=> $2::vector AS dist
 			FROM kb_chunks
 			WHERE tenant_id = $1 AND (cardinality($4::text[]) = 0 OR cardinality(tags) = 0 OR tags && $4::text[])
-			ORDER BY embedding <=> $2::vector
+			ORDER BY embedding::halfvec(384) <=> $2::vector::halfvec(384)
 			LIMIT $3)
 		SELECT doc_id, seq, title, content, tags, dist FROM c ORDER BY dist, doc_id, seq`,
 		`EXPLAIN (ANALYZE, BUFFERS) WITH q AS (
