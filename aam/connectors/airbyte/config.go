@@ -17,29 +17,9 @@ import (
 // in [aam.DefaultRegistry].
 const Kind = "airbyte"
 
-// Secret is a configuration value that must never be shown: it prints,
-// logs and marshals as "[redacted]", and unmarshals from JSON as a plain
-// string.
-type Secret string
-
-const redacted = "[redacted]"
-
-// String returns "[redacted]" (or "" for the empty secret).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the same as String, so %#v hides the value too.
-func (s Secret) GoString() string { return `"` + s.String() + `"` }
-
-// LogValue hides the value from log/slog.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalJSON writes "[redacted]".
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+// Secret is a configuration value that must never be shown; see
+// [aam.Secret].
+type Secret = aam.Secret
 
 // Config configures a [Monitor]. A nil *Config means defaults. In the
 // JSON configuration of aam.Open, fields go by their JSON names, next

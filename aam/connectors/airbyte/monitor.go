@@ -76,7 +76,7 @@ func New(baseURL string, token Secret, cfg *Config) (*Monitor, error) {
 // scrub removes the token from s, in case a server quoted it.
 func (m *Monitor) scrub(s string) string {
 	if len(m.token) >= 4 {
-		s = strings.ReplaceAll(s, string(m.token), redacted)
+		s = strings.ReplaceAll(s, string(m.token), aam.Redacted)
 	}
 	return s
 }

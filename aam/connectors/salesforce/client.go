@@ -2,11 +2,13 @@ package salesforce
 
 import (
 	"bytes"
+
 	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/autonomos/autonomos/aam"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -50,7 +52,7 @@ type client struct {
 func (c *client) scrub(s string) string {
 	for _, sec := range []string{string(c.cfg.ClientSecret), string(c.cfg.RefreshToken), string(c.cfg.PrivateKey)} {
 		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redacted)
+			s = strings.ReplaceAll(s, sec, aam.Redacted)
 		}
 	}
 	c.issuedMu.Lock()
@@ -58,7 +60,7 @@ func (c *client) scrub(s string) string {
 	c.issuedMu.Unlock()
 	for _, t := range issued {
 		if len(t) >= 4 {
-			s = strings.ReplaceAll(s, t, redacted)
+			s = strings.ReplaceAll(s, t, aam.Redacted)
 		}
 	}
 	return s

@@ -37,30 +37,9 @@ const (
 	FlowJWTBearer Flow = "jwt_bearer"
 )
 
-// Secret is a configuration value that must never be shown: it prints,
-// logs and marshals as "[redacted]", and unmarshals from JSON as a plain
-// string.
-type Secret string
-
-const redacted = "[redacted]"
-
-// String returns "[redacted]" (or "" for the empty secret).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString returns the same as String, so %#v hides the value too.
-func (s Secret) GoString() string { return `"` + s.String() + `"` }
-
-// LogValue hides the value from log/slog.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalJSON writes "[redacted]": a configuration shown back never
-// carries the secret.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+// Secret is a configuration value that must never be shown; see
+// [aam.Secret].
+type Secret = aam.Secret
 
 // Config configures a [Source]. Fields other than the credentials have
 // defaults; a nil *Config is invalid, as there is no default flow. In
