@@ -60,8 +60,17 @@ type app struct {
 	broker    *memstream.Broker
 	publisher *stream.Publisher
 	mesh      *mesh.Mesh
-	jobs      *jobRunner
-	ontology  *canonical.Ontology
+	// jobKinds are the runnable job kinds (registerJob); jobs runs them.
+	jobKinds map[string]jobFunc
+	jobs     jobQueue
+	ontology *canonical.Ontology
+
+	// Each area keeps its state in its own part, opened by its open*
+	// function (server.go, dcl.go, live.go, flags.go).
+	serverPart
+	dclPart
+	livePart
+	flagsPart
 
 	demoTenant tenancy.ID
 	// demoPassword is set only on the start that created the demo user.
@@ -78,15 +87,6 @@ type app struct {
 // newApp opens the embedded-mode state under cfg.DataDir and builds the
 // handler. It does not listen.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
-	if cfg.DatabaseURL != "" {
-		return nil, errors.New("server mode (SUPABASE_DATABASE_URL or DATABASE_URL is set) is not implemented yet; unset both to run the embedded default")
-	}
-	if cfg.UseAAMAsSource {
-		log.Warn("USE_AAM_AS_SOURCE is set but has no effect yet: the DCL is not wired into hostd")
-	}
-	if cfg.RedisURL != "" {
-		log.Warn("REDIS_URL is set but only server mode uses Redis, and server mode is not implemented yet; ignoring it")
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
@@ -104,6 +104,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			a.close()
 		}
 	}()
+	if err := a.openServer(ctx); err != nil {
+		return nil, err
+	}
 
 	secret, err := jwtSecret(cfg)
 	if err != nil {
@@ -175,14 +178,29 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if a.router, err = nlp.NewRouter(nil); err != nil {
 		return nil, fmt.Errorf("persona router: %w", err)
 	}
+	if err := a.openFlags(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openLive(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.openNLP(); err != nil {
 		return nil, err
 	}
 	if err := a.openMesh(); err != nil {
 		return nil, err
 	}
+	if err := a.openDCL(ctx); err != nil {
+		return nil, err
+	}
+	if a.jobs == nil {
+		a.jobs = newJobRunner(log, a.jobKinds)
+	}
 
 	if err := a.ensureDemo(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.onboardDemo(ctx); err != nil {
 		return nil, err
 	}
 	if !cfg.AuthEnabled {
@@ -309,9 +327,13 @@ func (a *app) close() { a.closeOnce.Do(a.closeStores) }
 
 func (a *app) closeStores() {
 	if a.jobs != nil {
-		a.jobs.cancel()
-		a.jobs.wg.Wait()
+		// Shutdown has had its grace already (run); cancel what is left.
+		done, cancel := context.WithCancel(context.Background())
+		cancel()
+		a.jobs.Shutdown(done)
 	}
+	a.closeLive()
+	a.closeDCL()
 	if a.publisher != nil {
 		_ = a.publisher.Close()
 	}
@@ -323,6 +345,8 @@ func (a *app) closeStores() {
 	if a.graphs != nil {
 		_ = a.graphs.Close()
 	}
+	a.closeFlags()
+	a.closeServer()
 }
 
 // buildMux registers every route of the table; nothing else is served.

@@ -36,18 +36,36 @@ func (a *app) openMesh() error {
 		return fmt.Errorf("mesh: %w", err)
 	}
 	a.mesh = m
-	a.jobs = newJobRunner(a.log)
+	a.registerJob("sync", func(ctx context.Context, tenant tenancy.ID, args json.RawMessage) (any, error) {
+		var in syncArgs
+		if err := json.Unmarshal(args, &in); err != nil {
+			return nil, fmt.Errorf("sync job arguments: %w", err)
+		}
+		return a.mesh.Sync(ctx, tenant, in.Connection)
+	})
+	a.registerJob("heal", func(ctx context.Context, tenant tenancy.ID, _ json.RawMessage) (any, error) {
+		res, err := a.mesh.Heal(ctx, tenant)
+		if res == nil {
+			res = []mesh.HealResult{}
+		}
+		return res, err
+	})
 	return nil
 }
 
-// meshHook turns the mesh's progress into metrics. (Live events to the
-// console over SSE and WebSocket are still to come.)
-func (a *app) meshHook(_ context.Context, e mesh.Event) {
+// syncArgs are the arguments of a "sync" job.
+type syncArgs struct {
+	Connection string `json:"connection"`
+}
+
+// meshHook turns the mesh's progress into metrics and live events.
+func (a *app) meshHook(ctx context.Context, e mesh.Event) {
 	kind := string(e.Kind)
 	a.metrics.meshEvents.WithLabelValues(kind).Inc()
 	if e.Count > 0 {
 		a.metrics.meshItems.WithLabelValues(kind).Add(float64(e.Count))
 	}
+	a.emit(ctx, e.Tenant, "mesh."+kind, e)
 }
 
 // sourcesDir is where a tenant's file sources live: file connections may
@@ -55,6 +73,23 @@ func (a *app) meshHook(_ context.Context, e mesh.Event) {
 // tenant's files or at the server's own.
 func (a *app) sourcesDir(tenant tenancy.ID) string {
 	return filepath.Join(a.cfg.DataDir, "sources", tenant.String())
+}
+
+func (a *app) connectionRoutes() []route {
+	return []route{
+		{method: "GET", path: "/api/v1/connections", out: struct {
+			Connections []mesh.Connection `json:"connections"`
+		}{}, tag: "connections", summary: "The tenant's connections, secrets masked.", auth: true, ok: 200, handler: a.handle(a.listConnections)},
+		{method: "POST", path: "/api/v1/connections", in: connectionRequest{}, out: mesh.Connection{}, tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
+		{method: "GET", path: "/api/v1/connections/{id}", out: mesh.Connection{}, tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
+		{method: "POST", path: "/api/v1/connections/{id}/sync", out: Job{}, tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
+		{method: "POST", path: "/api/v1/connections/heal", tag: "connections", summary: "Sync the tenant's failed and degraded connections again, as a job.", auth: true, ok: 202, handler: a.handle(a.healConnections)},
+		{method: "PUT", path: "/api/v1/connections/{id}/safe-mode", tag: "connections", summary: "Switch Safe Mode (every repair waits for a person) on or off.", auth: true, body: "{on}", in: safeModeRequest{}, out: safeModeRequest{}, ok: 200, errors: []int{400, 404, 413}, handler: a.handle(a.setSafeMode)},
+		{method: "GET", path: "/api/v1/connections/{id}/dead-records", tag: "connections", summary: "Records a sync could not turn into events, with where and why (limit: 1..1000, default 100).", auth: true, out: struct {
+			Records []mesh.DeadRecord `json:"records"`
+		}{}, ok: 200, errors: []int{400, 404}, handler: a.handle(a.deadRecords)},
+		{method: "GET", path: "/api/v1/jobs/{id}", out: Job{}, tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
+	}
 }
 
 type connectionRequest struct {
@@ -153,10 +188,10 @@ func (a *app) syncConnection(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.mesh.Connection(r.Context(), tenant, id); err != nil {
 		return err
 	}
-	job := a.jobs.submit(tenant, "sync", id, func(ctx context.Context) (any, error) {
-		stats, err := a.mesh.Sync(ctx, tenant, id)
-		return stats, err
-	})
+	job, err := a.jobs.Submit(r.Context(), tenant, "sync", id, syncArgs{Connection: id})
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
 	return writeJSON(w, http.StatusAccepted, job)
 }
@@ -166,9 +201,12 @@ func (a *app) getJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	j, ok := a.jobs.get(tenant, r.PathValue("id"))
-	if !ok {
+	j, err := a.jobs.Get(r.Context(), tenant, r.PathValue("id"))
+	if errors.Is(err, errJobNotFound) {
 		return &httpError{Status: http.StatusNotFound, Detail: "no such resource"}
+	}
+	if err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, j)
 }
@@ -196,13 +234,10 @@ func (a *app) healConnections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	job := a.jobs.submit(tenant, "heal", "", func(ctx context.Context) (any, error) {
-		res, err := a.mesh.Heal(ctx, tenant)
-		if res == nil {
-			res = []mesh.HealResult{}
-		}
-		return res, err
-	})
+	job, err := a.jobs.Submit(r.Context(), tenant, "heal", "", struct{}{})
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
 	return writeJSON(w, http.StatusAccepted, job)
 }

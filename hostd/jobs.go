@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -36,11 +39,48 @@ type Job struct {
 	FinishedAt time.Time  `json:"finished_at,omitzero"`
 }
 
+// jobFunc runs one job of its kind for tenant; args is the JSON the job was
+// submitted with. Its result is shown as Job.Result, and its error text as
+// Job.Error, so it must be safe for the tenant to read.
+type jobFunc func(ctx context.Context, tenant tenancy.ID, args json.RawMessage) (any, error)
+
+// errJobNotFound is returned by jobQueue.Get for an unknown job or a job of
+// another tenant; the API answers 404.
+var errJobNotFound = errors.New("no such job")
+
+// jobQueue runs jobs by kind: jobRunner in-process in the embedded default,
+// a persistent queue in server mode. Kinds are registered on the app
+// (app.registerJob) before the queue is made, so every worker of every
+// replica knows them.
+type jobQueue interface {
+	// Submit queues a job of kind with args (marshalled to JSON) and
+	// returns it as queued. An unknown kind is an error.
+	Submit(ctx context.Context, tenant tenancy.ID, kind, subject string, args any) (Job, error)
+	// Get returns tenant's job id, or errJobNotFound.
+	Get(ctx context.Context, tenant tenancy.ID, id string) (Job, error)
+	// Shutdown waits for running jobs until ctx is done, then cancels
+	// them and waits for them to return.
+	Shutdown(ctx context.Context)
+}
+
+// registerJob makes kind runnable; call it while opening the app, before
+// the queue is made.
+func (a *app) registerJob(kind string, fn jobFunc) {
+	if a.jobKinds == nil {
+		a.jobKinds = map[string]jobFunc{}
+	}
+	if _, dup := a.jobKinds[kind]; dup {
+		panic("hostd: job kind " + kind + " registered twice")
+	}
+	a.jobKinds[kind] = fn
+}
+
 // jobRunner runs jobs in-process (the embedded default): each job in its
 // own goroutine under a context that shutdown cancels only after waiting
 // for the jobs. It keeps the last maxJobs jobs for status queries.
 type jobRunner struct {
 	log     *slog.Logger
+	kinds   map[string]jobFunc
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -51,13 +91,37 @@ type jobRunner struct {
 	order []string
 }
 
-func newJobRunner(log *slog.Logger) *jobRunner {
+func newJobRunner(log *slog.Logger, kinds map[string]jobFunc) *jobRunner {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &jobRunner{log: log, ctx: ctx, cancel: cancel, maxJobs: 1000, jobs: map[string]*Job{}}
+	return &jobRunner{log: log, kinds: kinds, ctx: ctx, cancel: cancel, maxJobs: 1000, jobs: map[string]*Job{}}
 }
 
-// submit starts fn as a job of tenant and returns the job as queued. fn's
-// error text becomes Job.Error, so it must be safe for the tenant to read.
+// Submit starts the job in its own goroutine and returns it as queued.
+func (jr *jobRunner) Submit(_ context.Context, tenant tenancy.ID, kind, subject string, args any) (Job, error) {
+	fn, ok := jr.kinds[kind]
+	if !ok {
+		return Job{}, fmt.Errorf("job kind %q is not registered", kind)
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return Job{}, fmt.Errorf("job %s: encode arguments: %w", kind, err)
+	}
+	return jr.submit(tenant, kind, subject, func(ctx context.Context) (any, error) { return fn(ctx, tenant, raw) }), nil
+}
+
+// Get returns tenant's job id; a job of another tenant is not found.
+func (jr *jobRunner) Get(_ context.Context, tenant tenancy.ID, id string) (Job, error) {
+	j, ok := jr.get(tenant, id)
+	if !ok {
+		return Job{}, errJobNotFound
+	}
+	return j, nil
+}
+
+// Shutdown is shutdown.
+func (jr *jobRunner) Shutdown(ctx context.Context) { jr.shutdown(ctx) }
+
+// submit starts fn as a job of tenant and returns the job as queued.
 func (jr *jobRunner) submit(tenant tenancy.ID, kind, subject string, fn func(ctx context.Context) (any, error)) Job {
 	j := &Job{ID: uuid.NewString(), Tenant: tenant, Kind: kind, Subject: subject, Status: JobQueued, CreatedAt: time.Now().UTC()}
 	jr.mu.Lock()

@@ -37,7 +37,7 @@ func TestHandlerTimeoutIs503(t *testing.T) {
 }
 
 func TestShutdownWaitsForJobsThenCancels(t *testing.T) {
-	jr := newJobRunner(quietLogger())
+	jr := newJobRunner(quietLogger(), nil)
 	tenant := tenancy.New()
 	quick := jr.submit(tenant, "test", "quick", func(ctx context.Context) (any, error) {
 		time.Sleep(100 * time.Millisecond)
@@ -62,7 +62,7 @@ func TestShutdownWaitsForJobsThenCancels(t *testing.T) {
 }
 
 func TestJobRunnerKeepsABoundedHistory(t *testing.T) {
-	jr := newJobRunner(quietLogger())
+	jr := newJobRunner(quietLogger(), nil)
 	jr.maxJobs = 5
 	tenant := tenancy.New()
 	var first Job

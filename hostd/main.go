@@ -122,7 +122,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	a.jobs.shutdown(shutdown)
+	a.jobs.Shutdown(shutdown)
 	log.Info("hostd stopped cleanly")
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/drift"
@@ -46,7 +45,20 @@ type route struct {
 	handler http.Handler
 }
 
+// routeTable is every route: the core ones here, and each area's from its
+// own file.
 func (a *app) routeTable() []route {
+	var rts []route
+	rts = append(rts, a.coreRoutes()...)
+	rts = append(rts, a.connectionRoutes()...)
+	rts = append(rts, a.dclRoutes()...)
+	rts = append(rts, a.liveRoutes()...)
+	rts = append(rts, a.flagRoutes()...)
+	rts = append(rts, a.consoleRoutes()...)
+	return rts
+}
+
+func (a *app) coreRoutes() []route {
 	return []route{
 		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process answers.", ok: 200, handler: a.handle(a.healthz)},
 		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the stores answer (PostgreSQL and Redis in server mode).", ok: 200, errors: []int{503}, handler: a.handle(a.readyz)},
@@ -70,19 +82,6 @@ func (a *app) routeTable() []route {
 			Documents []documentJSON `json:"documents"`
 		}{}, tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
 		{method: "POST", path: "/api/v1/nlp/documents", in: documentJSON{}, out: documentJSON{}, tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
-
-		{method: "GET", path: "/api/v1/connections", out: struct {
-			Connections []mesh.Connection `json:"connections"`
-		}{}, tag: "connections", summary: "The tenant's connections, secrets masked.", auth: true, ok: 200, handler: a.handle(a.listConnections)},
-		{method: "POST", path: "/api/v1/connections", in: connectionRequest{}, out: mesh.Connection{}, tag: "connections", summary: "Create a connection (kind \"file\": config.path relative to the tenant's sources directory).", auth: true, body: "{id, name?, kind, config}", ok: 201, errors: []int{400, 409, 413}, handler: a.handle(a.createConnection)},
-		{method: "GET", path: "/api/v1/connections/{id}", out: mesh.Connection{}, tag: "connections", summary: "One connection with its health and pending proposals, secrets masked.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getConnection)},
-		{method: "POST", path: "/api/v1/connections/{id}/sync", out: Job{}, tag: "connections", summary: "Start a sync as a job; poll the job for its stats.", auth: true, ok: 202, errors: []int{404}, handler: a.handle(a.syncConnection)},
-		{method: "POST", path: "/api/v1/connections/heal", tag: "connections", summary: "Sync the tenant's failed and degraded connections again, as a job.", auth: true, ok: 202, handler: a.handle(a.healConnections)},
-		{method: "PUT", path: "/api/v1/connections/{id}/safe-mode", tag: "connections", summary: "Switch Safe Mode (every repair waits for a person) on or off.", auth: true, body: "{on}", in: safeModeRequest{}, out: safeModeRequest{}, ok: 200, errors: []int{400, 404, 413}, handler: a.handle(a.setSafeMode)},
-		{method: "GET", path: "/api/v1/connections/{id}/dead-records", tag: "connections", summary: "Records a sync could not turn into events, with where and why (limit: 1..1000, default 100).", auth: true, out: struct {
-			Records []mesh.DeadRecord `json:"records"`
-		}{}, ok: 200, errors: []int{400, 404}, handler: a.handle(a.deadRecords)},
-		{method: "GET", path: "/api/v1/jobs/{id}", out: Job{}, tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
 
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", out: repair.MappingVersion{}, tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", out: struct {
@@ -189,6 +188,7 @@ func (a *app) putGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.emit(r.Context(), tenant, "graph.changed", graphChanged{Version: saved.Version, Reason: "saved"})
 	return writeJSON(w, http.StatusOK, saved)
 }
 
@@ -356,6 +356,7 @@ func (a *app) approveMapping(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.onMappingChanged(r.Context(), tenant, r.PathValue("connection"), r.PathValue("object"))
 	return writeJSON(w, http.StatusOK, v)
 }
 
@@ -437,6 +438,8 @@ func (a *app) approveReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.emit(r.Context(), item.Tenant, "review.approved", item)
+	a.onMappingChanged(r.Context(), item.Tenant, item.Key.Connection, item.Key.Object)
 	return writeJSON(w, http.StatusOK, item)
 }
 
@@ -453,5 +456,6 @@ func (a *app) rejectReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.emit(r.Context(), item.Tenant, "review.rejected", item)
 	return writeJSON(w, http.StatusOK, item)
 }
