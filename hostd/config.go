@@ -66,6 +66,19 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error. Defaults to info.
 	LogLevel string
+	// Warehouse is the DCL's warehouse driver: "duckdb" (a file under
+	// DataDir; one replica) or "postgres" (DatabaseURL, shared by
+	// replicas; server mode only). Defaults to duckdb.
+	Warehouse string
+	// AllowedOrigins are the origins, besides the server's own, whose
+	// pages may open the WebSocket. Defaults to none.
+	AllowedOrigins []string
+	// MaxStreamsPerUser bounds one user's open live-event streams (SSE
+	// and WebSocket). Defaults to 5.
+	MaxStreamsPerUser int
+	// OnboardDemo onboards, syncs and materializes the sample sources of
+	// examples/data for the demo tenant on first start. Defaults to true.
+	OnboardDemo bool
 }
 
 // setting is one line of the settings table that both parsing and `-h`
@@ -91,6 +104,7 @@ type rawConfig struct {
 	openaiKey, openaiBase, openaiModel, slack, useAAM               string
 	maxBody, handlerTimeout, rateLimit, rateBurst, shutdown, level  string
 	authRate, authBurst                                             string
+	warehouse, origins, streamsPerUser, onboardDemo                 string
 }
 
 func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
@@ -115,6 +129,10 @@ func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
 		{flag: "auth-rate-burst", env: []string{"HOSTD_AUTH_RATE_BURST"}, def: "10", help: "per-client-address burst on register and login", dst: &raw.authBurst},
 		{flag: "shutdown-timeout", env: []string{"HOSTD_SHUTDOWN_TIMEOUT"}, def: "20s", help: "how long shutdown waits for in-flight requests", dst: &raw.shutdown},
 		{flag: "log-level", env: []string{"HOSTD_LOG_LEVEL"}, def: "info", help: "debug, info, warn or error", dst: &raw.level},
+		{flag: "warehouse", env: []string{"HOSTD_WAREHOUSE"}, def: "duckdb", help: "DCL warehouse: duckdb (one replica) or postgres (server mode, shared by replicas)", dst: &raw.warehouse},
+		{flag: "allowed-origins", env: []string{"HOSTD_ALLOWED_ORIGINS"}, help: "comma-separated origins, besides the server's own, allowed to open the WebSocket", dst: &raw.origins},
+		{flag: "max-streams-per-user", env: []string{"HOSTD_MAX_STREAMS_PER_USER"}, def: "5", help: "open live-event streams (SSE and WebSocket) per user", dst: &raw.streamsPerUser},
+		{flag: "onboard-demo", env: []string{"HOSTD_ONBOARD_DEMO"}, def: "true", help: "onboard, sync and materialize the sample sources for the demo tenant on first start", dst: &raw.onboardDemo},
 	}
 }
 
@@ -224,6 +242,31 @@ func (raw rawConfig) config() (Config, error) {
 	}
 	if c.AuthRateBurst, err = strconv.Atoi(raw.authBurst); err != nil || c.AuthRateBurst < 1 {
 		bad("HOSTD_AUTH_RATE_BURST", raw.authBurst, "a positive whole number")
+	}
+	switch c.Warehouse = raw.warehouse; c.Warehouse {
+	case "duckdb":
+	case "postgres":
+		if c.DatabaseURL == "" {
+			errs = append(errs, errors.New("setting HOSTD_WAREHOUSE: postgres needs server mode (DATABASE_URL or SUPABASE_DATABASE_URL)"))
+		}
+	default:
+		bad("HOSTD_WAREHOUSE", raw.warehouse, "duckdb or postgres")
+	}
+	for _, o := range strings.Split(raw.origins, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			bad("HOSTD_ALLOWED_ORIGINS", o, "an origin such as https://console.example.com")
+			continue
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, o)
+	}
+	if c.MaxStreamsPerUser, err = strconv.Atoi(raw.streamsPerUser); err != nil || c.MaxStreamsPerUser < 1 {
+		bad("HOSTD_MAX_STREAMS_PER_USER", raw.streamsPerUser, "a positive whole number")
+	}
+	if c.OnboardDemo, err = parseBool(raw.onboardDemo); err != nil {
+		bad("HOSTD_ONBOARD_DEMO", raw.onboardDemo, "true or false")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

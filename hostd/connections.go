@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,61 +11,8 @@ import (
 
 	"github.com/autonomos/autonomos/aam/connectors/filesource"
 	"github.com/autonomos/autonomos/aam/mesh"
-	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/tenancy"
 )
-
-// openMesh builds the embedded mode's mesh: connections, cursors and dead
-// records in a file under the data directory, events on an in-process
-// stream, mappings and reviews in the
-// shared repair registry.
-func (a *app) openMesh() error {
-	a.broker = memstream.New(&memstream.Config{Logger: a.log})
-	pub, err := a.broker.NewPublisher(nil)
-	if err != nil {
-		return fmt.Errorf("event stream: %w", err)
-	}
-	a.publisher = pub
-	store, err := openFileMeshStore(filepath.Join(a.cfg.DataDir, "connections.json"))
-	if err != nil {
-		return err
-	}
-	m, err := mesh.New(store, a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook})
-	if err != nil {
-		return fmt.Errorf("mesh: %w", err)
-	}
-	a.mesh = m
-	a.registerJob("sync", func(ctx context.Context, tenant tenancy.ID, args json.RawMessage) (any, error) {
-		var in syncArgs
-		if err := json.Unmarshal(args, &in); err != nil {
-			return nil, fmt.Errorf("sync job arguments: %w", err)
-		}
-		return a.mesh.Sync(ctx, tenant, in.Connection)
-	})
-	a.registerJob("heal", func(ctx context.Context, tenant tenancy.ID, _ json.RawMessage) (any, error) {
-		res, err := a.mesh.Heal(ctx, tenant)
-		if res == nil {
-			res = []mesh.HealResult{}
-		}
-		return res, err
-	})
-	return nil
-}
-
-// syncArgs are the arguments of a "sync" job.
-type syncArgs struct {
-	Connection string `json:"connection"`
-}
-
-// meshHook turns the mesh's progress into metrics and live events.
-func (a *app) meshHook(ctx context.Context, e mesh.Event) {
-	kind := string(e.Kind)
-	a.metrics.meshEvents.WithLabelValues(kind).Inc()
-	if e.Count > 0 {
-		a.metrics.meshItems.WithLabelValues(kind).Add(float64(e.Count))
-	}
-	a.emit(ctx, e.Tenant, "mesh."+kind, e)
-}
 
 // sourcesDir is where a tenant's file sources live: file connections may
 // only read below it, so that no tenant can point hostd at another
