@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/aam/stream"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -61,4 +62,11 @@ func (a *app) meshHook(ctx context.Context, e mesh.Event) {
 		a.metrics.meshItems.WithLabelValues(kind).Add(float64(e.Count))
 	}
 	a.emit(ctx, e.Tenant, "mesh."+kind, e)
+}
+
+// newSubscriber subscribes group to tenant's canonical events: the
+// in-process broker in the embedded default (Redis Streams in server mode).
+// The caller closes it.
+func (a *app) newSubscriber(_ context.Context, tenant tenancy.ID, group string) (*stream.Subscriber, error) {
+	return a.broker.NewSubscriber(tenant, group, nil)
 }
