@@ -366,8 +366,12 @@ func (a *app) buildMux() *http.ServeMux {
 		if rt.timeout > 0 {
 			timeout = rt.timeout
 		}
-		mux.Handle(rt.method+" "+rt.path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
-		a.patterns[rt.method+" "+rt.path] = struct{}{}
+		path := rt.path
+		if path == "/" {
+			path = "/{$}" // the console's page; a bare "/" would match every path
+		}
+		mux.Handle(rt.method+" "+path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
+		a.patterns[rt.method+" "+path] = struct{}{}
 	}
 	return mux
 }
