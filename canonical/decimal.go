@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -30,6 +31,28 @@ func NewDecimal(s string) (Decimal, error) {
 
 // String returns d in plain digits with its scale ("1234.50").
 func (d Decimal) String() string { return DecimalString(d.Decimal) }
+
+// Format implements fmt.Formatter. decimal.Decimal's Format would be
+// promoted otherwise and print "1234.5" for %v; Decimal prints its exact
+// text with the scale for %v, %s, %q, %x and %X, and leaves %#v, %f and
+// the other verbs to decimal.Decimal.
+func (d Decimal) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		if verb == 'v' && f.Flag('#') {
+			break
+		}
+		_, hasWidth := f.Width()
+		_, hasPrec := f.Precision()
+		if (verb == 'v' || verb == 's') && !hasWidth && !hasPrec && !f.Flag('-') {
+			_, _ = io.WriteString(f, d.String())
+			return
+		}
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), d.String())
+		return
+	}
+	d.Decimal.Format(f, verb)
+}
 
 // MarshalText implements encoding.TextMarshaler with [Decimal.String].
 func (d Decimal) MarshalText() ([]byte, error) { return appendDecimal(nil, d.Decimal), nil }

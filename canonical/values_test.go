@@ -3,6 +3,7 @@ package canonical
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -604,5 +605,41 @@ func TestNamedTypes(t *testing.T) {
 	p := 42
 	if d, err := NormalizeDecimal(&p, nil); err != nil || d.String() != "42" {
 		t.Errorf("*int: %v %v", d, err)
+	}
+}
+
+func TestDecimalFormat(t *testing.T) {
+	t.Parallel()
+	d, err := NewDecimal("1234.50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg, err := NewDecimal("-0.0250")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		format string
+		arg    any
+		want   string
+	}{
+		{"%v", d, "1234.50"},
+		{"%s", d, "1234.50"},
+		{"%v", &d, "1234.50"},
+		{"%v", neg, "-0.0250"},
+		{"%v", Decimal{}, "0"},
+		{"%10v", d, "   1234.50"},
+		{"%-9s|", d, "1234.50  |"},
+		{"%q", d, `"1234.50"`},
+		{"%x", d, "313233342e3530"},
+		{"%.1f", d, "1234.5"},
+		{"%f", neg, "-0.025"},
+		{"%#v", d, "decimal.New(123450, -2)"},
+		{"%v", map[string]any{"amount": d}, "map[amount:1234.50]"},
+		{"%d", d, "%!d(decimal.Decimal=1234.5)"},
+	} {
+		if got := fmt.Sprintf(c.format, c.arg); got != c.want {
+			t.Errorf("Sprintf(%q, %s) = %q, want %q", c.format, d.String(), got, c.want)
+		}
 	}
 }
