@@ -29,7 +29,11 @@
 //     claims are sub (user id), tenant_id, email, iss, aud, iat, nbf and
 //     exp (8 hours by default). Verification pins the algorithms, requires
 //     exp, checks issuer and audience with a small leeway, and refuses an
-//     oversized or misshapen token before parsing it.
+//     oversized or misshapen token before parsing it. A token that
+//     verified is remembered by its SHA-256 (TokenConfig.VerifyCacheSize,
+//     10000 by default), so the next request with it costs about a
+//     microsecond instead of a signature check and a claims decode; its
+//     validity window is still checked on every use.
 //   - [Middleware]: reads "Authorization: Bearer", puts the [Principal]
 //     ([PrincipalFromContext]) and its tenant ([tenancy.FromContext]) in
 //     the request context, or answers 401 with WWW-Authenticate and a

@@ -70,6 +70,12 @@ type TokenConfig struct {
 	MaxTokenBytes int
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
+	// VerifyCacheSize is how many verified tokens are remembered, so that
+	// a token presented again skips the signature check and the claims
+	// decode (its validity window is still checked on every use).
+	// Defaults to DefaultVerifyCacheSize (10000, a few MB at most);
+	// negative turns the cache off.
+	VerifyCacheSize int
 }
 
 // WithDefaults returns a copy of c with zero fields set to their defaults.
@@ -92,6 +98,9 @@ func (c TokenConfig) WithDefaults() TokenConfig {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.VerifyCacheSize == 0 {
+		c.VerifyCacheSize = DefaultVerifyCacheSize
+	}
 	return c
 }
 
@@ -113,6 +122,7 @@ type Tokens struct {
 	signer  *tokenKey
 	parser  *jwt.Parser
 	keyfunc jwt.Keyfunc
+	cache   *verifyCache // nil when VerifyCacheSize is negative
 }
 
 // Claims are the claims of a token issued by [Tokens]: the registered sub
@@ -175,6 +185,7 @@ func NewTokens(keys []Key, cfg *TokenConfig) (*Tokens, error) {
 		jwt.WithStrictDecoding(),
 	)
 	t.keyfunc = t.lookupKey
+	t.cache = newVerifyCache(c.VerifyCacheSize)
 	return t, nil
 }
 
@@ -296,30 +307,67 @@ func (t *Tokens) lookupKey(tok *jwt.Token) (any, error) {
 // the issuer and audience, be within its validity window (give or take
 // the leeway), and carry a UUID sub and tenant_id and an email. Any
 // failure is a *[TokenError] wrapping [ErrInvalidToken].
+//
+// A token that verified before is found by its SHA-256 in a bounded cache
+// (TokenConfig.VerifyCacheSize) and only its validity window is checked
+// again; see verifyCache for why that gives the same answers.
 func (t *Tokens) Verify(token string) (Principal, error) {
 	if err := t.checkShape(token); err != nil {
 		return Principal{}, err
 	}
+	if t.cache == nil {
+		p, _, _, err := t.verify(token)
+		return p, err
+	}
+	key := tokenHash(token)
+	if p, ok := t.cache.get(&key, t.cfg.Now()); ok {
+		return p, nil
+	}
+	p, from, until, err := t.verify(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	t.cache.put(&key, p, from, until, t.cfg.Now())
+	return p, nil
+}
+
+// verify is the full verification of a well-shaped token. It also returns
+// the window in which the token is valid: from (inclusive; the zero time
+// when the token has neither nbf nor iat) to until (exclusive), computed
+// as jwt's validator checks them, leeway included.
+func (t *Tokens) verify(token string) (p Principal, from, until time.Time, err error) {
 	var claims wireClaims
 	if _, err := t.parser.ParseWithClaims(token, &claims, t.keyfunc); err != nil {
-		return Principal{}, &TokenError{Reason: tokenReason(err), Err: err}
+		return Principal{}, from, until, &TokenError{Reason: tokenReason(err), Err: err}
 	}
 	userID, err := uuid.Parse(claims.Sub)
 	if err != nil || userID == uuid.Nil || len(claims.Sub) != 36 {
-		return Principal{}, &TokenError{Reason: "sub is not a UUID"}
+		return Principal{}, from, until, &TokenError{Reason: "sub is not a UUID"}
 	}
 	tenant, err := tenancy.Parse(claims.TenantID)
 	if err != nil {
-		return Principal{}, &TokenError{Reason: "tenant_id is not a UUID", Err: err}
+		return Principal{}, from, until, &TokenError{Reason: "tenant_id is not a UUID", Err: err}
 	}
 	if claims.Email == "" {
-		return Principal{}, &TokenError{Reason: "missing email"}
+		return Principal{}, from, until, &TokenError{Reason: "missing email"}
 	}
-	p := Principal{UserID: userID, TenantID: tenant, Email: claims.Email}
-	if exp := dateOf(claims.Exp); exp != nil { // always: exp is required
-		p.ExpiresAt = exp.Time
+	p = Principal{UserID: userID, TenantID: tenant, Email: claims.Email}
+	exp := dateOf(claims.Exp)
+	if exp == nil { // cannot happen: the parser requires exp
+		return Principal{}, from, until, &TokenError{Reason: "missing required claim"}
 	}
-	return p, nil
+	p.ExpiresAt = exp.Time
+	// jwt: valid while now < exp+leeway, and now >= nbf-leeway and
+	// now >= iat-leeway for the ones present.
+	until = exp.Add(t.cfg.Leeway)
+	for _, d := range [...]numericDate{claims.Nbf, claims.Iat} {
+		if nd := dateOf(d); nd != nil {
+			if lo := nd.Add(-t.cfg.Leeway); lo.After(from) {
+				from = lo
+			}
+		}
+	}
+	return p, from, until, nil
 }
 
 // wireClaims is what Verify decodes: the [Claims] with plain numeric
