@@ -44,6 +44,12 @@
 // or got back never changes what is stored. A Store is safe for
 // concurrent use; it owns its driver and Close closes it.
 //
+// Readers that only look at a graph (serving it over HTTP) can skip the
+// copy with [Store.LoadShared]: with a driver that keeps graphs in memory
+// ([SharedLoader], as memstore does) it returns the stored graph itself,
+// a snapshot that later saves replace but never change, and which the
+// caller must not change either. With other drivers it is Load.
+//
 // # The demo graph and seeding
 //
 // [DemoGraph] builds the demo that a new tenant starts with: 9 legacy

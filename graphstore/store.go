@@ -38,6 +38,16 @@ type Driver interface {
 	Close() error
 }
 
+// SharedLoader is an optional capability of a [Driver] that keeps graphs
+// in this process: LoadShared returns the stored graph itself, without a
+// copy, for callers that only read it ([Store.LoadShared]). A driver that
+// implements it must never change a graph once stored (a save replaces the
+// stored pointer, it does not edit the graph), so that a graph handed out
+// stays a consistent snapshot however long a reader holds it.
+type SharedLoader interface {
+	LoadShared(ctx context.Context, tenant tenancy.ID) (*Graph, error)
+}
+
 // Pinger is an optional capability of a [Driver]: Ping checks that the
 // backend answers. The fallback driver uses it to notice that its primary
 // is back.
@@ -146,6 +156,35 @@ func (s *Store) Load(ctx context.Context, tenant tenancy.ID) (*Graph, error) {
 	}
 	defer s.mu.RUnlock()
 	g, err := s.d.Load(ctx, tenant)
+	if err != nil {
+		return nil, s.wrap("load", tenant, err)
+	}
+	if g == nil {
+		return nil, fmt.Errorf("graphstore: load %s: driver returned no graph and no error", tenant)
+	}
+	return g, nil
+}
+
+// LoadShared returns the tenant's graph for reading only, without copying
+// it when the driver is a [SharedLoader] (the in-memory driver), as Load
+// otherwise. The result may be shared with other callers and with the
+// driver: the caller must not change it or anything it reaches (nodes,
+// edges, attribute maps); to change a graph, use [Store.Load] or
+// [Store.Update]. It is a snapshot: later saves do not change it. Errors
+// are those of Load.
+//
+// It is for hot read paths such as serving the graph over HTTP, where the
+// copy Load makes is most of the cost.
+func (s *Store) LoadShared(ctx context.Context, tenant tenancy.ID) (*Graph, error) {
+	sl, ok := s.d.(SharedLoader)
+	if !ok {
+		return s.Load(ctx, tenant)
+	}
+	if err := s.begin(ctx, "load", tenant); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	g, err := sl.LoadShared(ctx, tenant)
 	if err != nil {
 		return nil, s.wrap("load", tenant, err)
 	}

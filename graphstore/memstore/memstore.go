@@ -21,7 +21,10 @@ type Driver struct {
 	graphs map[tenancy.ID]*graphstore.Graph
 }
 
-var _ graphstore.Driver = (*Driver)(nil)
+var (
+	_ graphstore.Driver       = (*Driver)(nil)
+	_ graphstore.SharedLoader = (*Driver)(nil)
+)
 
 // New returns an empty in-memory driver.
 func New() *Driver {
@@ -40,6 +43,22 @@ func (d *Driver) Load(ctx context.Context, tenant tenancy.ID) (*graphstore.Graph
 		return nil, graphstore.ErrNotFound
 	}
 	return g.Clone(), nil
+}
+
+// LoadShared implements [graphstore.SharedLoader]: the stored graph
+// itself. The driver never edits a stored graph (Save and Put replace it),
+// so what it hands out stays as it was.
+func (d *Driver) LoadShared(ctx context.Context, tenant tenancy.ID) (*graphstore.Graph, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	g, ok := d.graphs[tenant]
+	if !ok {
+		return nil, graphstore.ErrNotFound
+	}
+	return g, nil
 }
 
 // Save implements [graphstore.Driver]: compare the version and store, in

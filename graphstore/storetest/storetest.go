@@ -99,6 +99,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"TenantIsolation", testTenantIsolation},
 		{"CopiesAreNotShared", testCopies},
+		{"LoadSharedIsASnapshot", testLoadShared},
 		{"RoundTripFidelity", testRoundTrip},
 		{"InvalidTenant", testInvalidTenant},
 		{"InvalidGraph", testInvalidGraph},
@@ -423,6 +424,45 @@ func testCopies(t *testing.T, s *graphstore.Store, _ *clock) {
 	mustEqual(t, "after changing a loaded graph", mustLoad(t, s, tenant), want)
 }
 
+// testLoadShared: LoadShared gives what Load gives, with the same errors,
+// and a graph it returned is not changed by later saves, whether the
+// driver shares its graph or the Store copies it.
+func testLoadShared(t *testing.T, s *graphstore.Store, _ *clock) {
+	ctx := context.Background()
+	if _, err := s.LoadShared(ctx, tenancy.New()); !errors.Is(err, graphstore.ErrNotFound) {
+		t.Fatalf("LoadShared of a tenant with no graph: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.LoadShared(ctx, tenancy.ID{}); !errors.Is(err, tenancy.ErrInvalidID) {
+		t.Fatalf("LoadShared of the zero tenant: err = %v, want tenancy.ErrInvalidID", err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.LoadShared(canceled, tenancy.New()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("LoadShared with a canceled context: err = %v, want context.Canceled", err)
+	}
+	tenant := tenancy.New()
+	first := mustSave(t, s, tenant, SmallGraph(4, "shared"))
+	shared, err := s.LoadShared(ctx, tenant)
+	if err != nil {
+		t.Fatalf("LoadShared: %v", err)
+	}
+	mustEqual(t, "LoadShared after Save", shared, first)
+	mustEqual(t, "LoadShared and Load", shared, mustLoad(t, s, tenant))
+	snapshot := shared.Clone()
+
+	next := mustLoad(t, s, tenant)
+	next.Nodes[0].Label = "changed"
+	next.Nodes[1].Attributes["label"] = "changed"
+	next.Edges = next.Edges[:1]
+	second := mustSave(t, s, tenant, next)
+	mustEqual(t, "a shared graph after a later save", shared, snapshot)
+	again, err := s.LoadShared(ctx, tenant)
+	if err != nil {
+		t.Fatalf("LoadShared after the second save: %v", err)
+	}
+	mustEqual(t, "LoadShared after the second save", again, second)
+}
+
 func testRoundTrip(t *testing.T, s *graphstore.Store, _ *clock) {
 	tenant := tenancy.New()
 	g := SmallGraph(200, "fidelity")
@@ -666,6 +706,9 @@ func testClosed(t *testing.T, s *graphstore.Store, _ *clock) {
 	}
 	if _, err := s.Load(ctx, tenant); !errors.Is(err, graphstore.ErrClosed) {
 		t.Errorf("Load after Close: err = %v, want ErrClosed", err)
+	}
+	if _, err := s.LoadShared(ctx, tenant); !errors.Is(err, graphstore.ErrClosed) {
+		t.Errorf("LoadShared after Close: err = %v, want ErrClosed", err)
 	}
 	if _, err := s.Save(ctx, tenant, SmallGraph(2, "y")); !errors.Is(err, graphstore.ErrClosed) {
 		t.Errorf("Save after Close: err = %v, want ErrClosed", err)
