@@ -69,6 +69,12 @@ func (d *fileGraphDriver) Load(ctx context.Context, tenant tenancy.ID) (*graphst
 	return d.mem.Load(ctx, tenant)
 }
 
+// LoadShared implements graphstore.SharedLoader: the graph in memory
+// itself, for readers (GET /api/v1/graph) that need no copy.
+func (d *fileGraphDriver) LoadShared(ctx context.Context, tenant tenancy.ID) (*graphstore.Graph, error) {
+	return d.mem.LoadShared(ctx, tenant)
+}
+
 // previous returns the stored graph or nil.
 func (d *fileGraphDriver) previous(ctx context.Context, tenant tenancy.ID) (*graphstore.Graph, error) {
 	prev, err := d.mem.Load(ctx, tenant)

@@ -119,7 +119,8 @@ func (a *app) getGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := a.graphs.Load(r.Context(), tenant)
+	// Read only: no copy of the graph (graphstore.Store.LoadShared).
+	g, err := a.graphs.LoadShared(r.Context(), tenant)
 	if err != nil {
 		return err
 	}
