@@ -21,13 +21,16 @@ import (
 	"github.com/autonomos/autonomos/aam/stream"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/authn"
+	authpg "github.com/autonomos/autonomos/authn/pgstore"
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/nlp/memkb"
 	"github.com/autonomos/autonomos/nlp/openaicompat"
+	"github.com/autonomos/autonomos/nlp/pgvectorkb"
 	"github.com/autonomos/autonomos/repair"
 	repairmem "github.com/autonomos/autonomos/repair/memstore"
+	repairpg "github.com/autonomos/autonomos/repair/pgstore"
 	"github.com/autonomos/autonomos/repair/slack"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -44,7 +47,7 @@ type app struct {
 	// clientLimiter is per client address, on register and login.
 	clientLimiter *keyLimiter
 
-	accounts *fileAuthStore
+	accounts accountStore
 	auth     *authn.Service
 	authn    authn.Authenticator
 	graphs   *graphstore.Store
@@ -53,7 +56,7 @@ type app struct {
 	registry    *repair.Registry
 	matcher     *repair.Matcher
 	router      *nlp.Router
-	kbStore     *memkb.Store
+	kbStore     nlp.KBStore
 	kb          *nlp.KB
 	gateway     *nlp.Gateway
 
@@ -84,8 +87,9 @@ type app struct {
 	handler  http.Handler
 }
 
-// newApp opens the embedded-mode state under cfg.DataDir and builds the
-// handler. It does not listen.
+// newApp opens the state, under cfg.DataDir in the embedded default and in
+// the shared PostgreSQL and Redis in server mode, and builds the handler.
+// It does not listen.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
@@ -116,7 +120,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token keys: %w", err)
 	}
-	if a.accounts, err = openFileAuthStore(filepath.Join(cfg.DataDir, "accounts.json")); err != nil {
+	if a.serverMode() {
+		a.accounts = pgAuthStore{Store: authpg.New(a.pg), pool: a.pg}
+	} else if a.accounts, err = openFileAuthStore(filepath.Join(cfg.DataDir, "accounts.json")); err != nil {
 		return nil, err
 	}
 	if a.auth, err = authn.NewService(a.accounts, tokens, &authn.ServiceConfig{Logger: log}); err != nil {
@@ -134,7 +140,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.authn = dev
 	}
 
-	graphDriver, err := openFileGraphDriver(filepath.Join(cfg.DataDir, "graphs"))
+	graphDriver, err := a.openGraphDriver()
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +148,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		graphDriver.Close()
 		return nil, fmt.Errorf("graph store: %w", err)
 	}
-	repairStore, err := repairmem.Open(filepath.Join(cfg.DataDir, "repair.json"))
-	if err != nil {
+	var repairStore repair.Driver
+	if a.serverMode() {
+		repairStore = repairpg.New(a.pg)
+	} else if repairStore, err = repairmem.Open(filepath.Join(cfg.DataDir, "repair.json")); err != nil {
 		return nil, err
 	}
 	// Review decisions teach the matcher, per tenant: recorded as they
@@ -159,7 +167,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		rcfg.Notifier = n
 	}
 	a.registry = repair.NewRegistry(repairStore, rcfg)
-	for _, tenant := range a.accounts.tenantIDs() {
+	tenants, err := a.accounts.tenantIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, tenant := range tenants {
 		if err := a.registry.LoadFeedback(tenancy.WithTenant(ctx, tenant), memory); err != nil {
 			return nil, fmt.Errorf("load review decisions of tenant %s: %w", tenant, err)
 		}
@@ -193,7 +205,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err := a.openDCL(ctx); err != nil {
 		return nil, err
 	}
-	if a.jobs == nil {
+	if a.serverMode() {
+		if a.jobs, err = newRiverQueue(ctx, a.pg, cfg, log, a.jobKinds); err != nil {
+			return nil, err
+		}
+	} else {
 		a.jobs = newJobRunner(log, a.jobKinds)
 	}
 
@@ -217,6 +233,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 
 // ensureDemo creates the demo tenant and user on first start (keeping the
 // generated password for the one-time message) and seeds the demo graph.
+// Replicas starting at once on a new database both try to create the user;
+// the email is unique, so one wins and the other finds the winner's user.
 func (a *app) ensureDemo(ctx context.Context) error {
 	u, err := a.accounts.UserByEmail(ctx, DemoEmail)
 	switch {
@@ -228,11 +246,20 @@ func (a *app) ensureDemo(ctx context.Context) error {
 			return err
 		}
 		sess, err := a.auth.Register(ctx, authn.RegisterRequest{TenantName: "Demo", Email: DemoEmail, Password: pw})
-		if err != nil {
+		switch {
+		case err == nil:
+			a.demoTenant = sess.Tenant.ID
+			a.demoPassword = pw
+		case errors.Is(err, authn.ErrEmailTaken):
+			// Another replica created it between our lookup and now.
+			u, err := a.accounts.UserByEmail(ctx, DemoEmail)
+			if err != nil {
+				return fmt.Errorf("look up demo user made by another replica: %w", err)
+			}
+			a.demoTenant = u.TenantID
+		default:
 			return fmt.Errorf("create demo user: %w", err)
 		}
-		a.demoTenant = sess.Tenant.ID
-		a.demoPassword = pw
 	default:
 		return fmt.Errorf("look up demo user: %w", err)
 	}
@@ -250,8 +277,9 @@ func randomPassword() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// jwtSecret returns JWT_SECRET, or the key kept in the data directory,
-// generating it on first start. The key is never logged.
+// jwtSecret returns JWT_SECRET, or in the embedded default the key kept in
+// the data directory, generating it on first start. The key is never
+// logged.
 func jwtSecret(cfg Config) ([]byte, error) {
 	if cfg.JWTSecret != "" {
 		return []byte(cfg.JWTSecret), nil
@@ -288,18 +316,35 @@ func (a *app) printLogin(out io.Writer, url string) {
 		fmt.Fprintf(out, "Authentication is OFF (DCL_AUTH_ENABLED=false): every request acts as %s.\n\n", authn.DevEmail)
 	case a.demoPassword != "":
 		fmt.Fprintf(out, "A demo tenant was created. Log in with:\n  email:    %s\n  password: %s\n", DemoEmail, a.demoPassword)
-		fmt.Fprintf(out, "This password is shown only once; only its hash is kept in %s.\n", filepath.Join(a.cfg.DataDir, "accounts.json"))
+		fmt.Fprintf(out, "This password is shown only once; only its hash is kept in %s.\n", a.accountsWhere())
 		fmt.Fprintf(out, "  curl -s -X POST %s/api/v1/auth/login -d '{\"email\":\"%s\",\"password\":\"<password>\"}'\n\n", url, DemoEmail)
 	default:
-		fmt.Fprintf(out, "Log in as %s with the password printed at the first start (data in %s).\n\n", DemoEmail, a.cfg.DataDir)
+		fmt.Fprintf(out, "Log in as %s with the password printed at the first start (accounts in %s).\n\n", DemoEmail, a.accountsWhere())
 	}
 }
 
-// openNLP builds the knowledge base (in memory, local hash embeddings)
-// and the question gateway, with the OpenAI-compatible LLM when
-// OPENAI_API_KEY is set and extractive answers otherwise.
+// accountsWhere says where the accounts are kept, for the start message.
+func (a *app) accountsWhere() string {
+	if a.serverMode() {
+		return "PostgreSQL (" + hostOf(a.cfg.DatabaseURL) + ")"
+	}
+	return filepath.Join(a.cfg.DataDir, "accounts.json")
+}
+
+// openNLP builds the knowledge base (in memory in the embedded default,
+// PostgreSQL with pgvector in server mode; local hash embeddings) and the
+// question gateway, with the OpenAI-compatible LLM when OPENAI_API_KEY is
+// set and extractive answers otherwise.
 func (a *app) openNLP() error {
-	a.kbStore = memkb.New()
+	if a.serverMode() {
+		st, err := pgvectorkb.New(a.pg, &pgvectorkb.Config{Logger: a.log})
+		if err != nil {
+			return fmt.Errorf("knowledge base (pgvector): %w", err)
+		}
+		a.kbStore = st
+	} else {
+		a.kbStore = memkb.New()
+	}
 	kb, err := nlp.NewKB(a.kbStore, &nlp.KBConfig{Logger: a.log})
 	if err != nil {
 		return fmt.Errorf("knowledge base: %w", err)
@@ -343,6 +388,7 @@ func (a *app) closeStores() {
 		}
 	}
 	if a.graphs != nil {
+		a.syncGraphFallback()
 		_ = a.graphs.Close()
 	}
 	a.closeFlags()

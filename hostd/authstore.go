@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/authn/memstore"
+	authpg "github.com/autonomos/autonomos/authn/pgstore"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -245,12 +248,55 @@ func (s *fileAuthStore) UserByEmail(ctx context.Context, email string) (authn.Us
 }
 
 // tenantIDs returns the ids of every tenant, for start-up work per tenant.
-func (s *fileAuthStore) tenantIDs() []tenancy.ID {
+func (s *fileAuthStore) tenantIDs(context.Context) ([]tenancy.ID, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ids := make([]tenancy.ID, 0, len(s.tenants))
 	for id := range s.tenants {
 		ids = append(ids, id)
 	}
-	return ids
+	return ids, nil
+}
+
+// accountStore is where hostd keeps tenants and users: fileAuthStore in
+// the embedded default, pgAuthStore in server mode.
+type accountStore interface {
+	authn.Store
+	// tenantIDs returns the ids of every tenant, for start-up work per
+	// tenant.
+	tenantIDs(ctx context.Context) ([]tenancy.ID, error)
+}
+
+var (
+	_ accountStore = (*fileAuthStore)(nil)
+	_ accountStore = pgAuthStore{}
+)
+
+// pgAuthStore is server mode's accountStore: authn/pgstore, plus the list
+// of tenants read from its global login directory (authn_emails, the one
+// table of that schema not under row-level security; tenant rows are
+// invisible without a tenant set).
+type pgAuthStore struct {
+	*authpg.Store
+	pool *pgxpool.Pool
+}
+
+func (s pgAuthStore) tenantIDs(ctx context.Context) ([]tenancy.ID, error) {
+	rows, err := s.pool.Query(ctx, "select distinct tenant_id::text from authn_emails")
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	strs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	ids := make([]tenancy.ID, 0, len(strs))
+	for _, v := range strs {
+		id, err := tenancy.Parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("list tenants: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

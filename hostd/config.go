@@ -27,8 +27,33 @@ type Config struct {
 	// DatabaseURL selects server mode. SUPABASE_DATABASE_URL wins over
 	// DATABASE_URL. Defaults to "" (embedded mode).
 	DatabaseURL string
-	// RedisURL is the Redis of server mode. Defaults to "".
+	// RedisURL is the Redis of server mode, required with DatabaseURL;
+	// rediss:// verifies the server's certificate. It is read only from
+	// the environment (it may carry a password). Defaults to "".
 	RedisURL string
+	// MigrationDatabaseURL is the PostgreSQL URL of the role that owns
+	// the tables, used only to run the migrations at start; DatabaseURL
+	// is then an application role that row-level security binds (checked
+	// at start). Defaults to "" (migrations run as DatabaseURL's role).
+	MigrationDatabaseURL string
+	// JobWorkers is how many jobs one replica runs at once in server
+	// mode. Defaults to 4.
+	JobWorkers int
+	// JobMaxAttempts is how many times a job is tried in server mode
+	// before it is marked failed. Defaults to 5.
+	JobMaxAttempts int
+	// JobTimeout bounds one attempt of a job in server mode; an attempt
+	// cut short is retried, and a sync goes on from its saved cursors.
+	// Defaults to 1m.
+	JobTimeout time.Duration
+	// JobRescueAfter is how long a job may stay running before it is
+	// considered stuck (its replica died) and is run again; at least
+	// JobTimeout. Defaults to 2m.
+	JobRescueAfter time.Duration
+	// JobRetryBackoff is the wait before a failed job's second attempt,
+	// doubling for each attempt after (at most 1h). Defaults to 0:
+	// River's policy (attempt^4 seconds, with jitter).
+	JobRetryBackoff time.Duration
 	// AuthEnabled is DCL_AUTH_ENABLED; false maps onto authn's development
 	// bypass, allowed only on a loopback listener. Defaults to true.
 	AuthEnabled bool
@@ -105,15 +130,23 @@ type rawConfig struct {
 	maxBody, handlerTimeout, rateLimit, rateBurst, shutdown, level  string
 	authRate, authBurst                                             string
 	warehouse, origins, streamsPerUser, onboardDemo                 string
+	migrationURL, jobWorkers, jobAttempts, jobTimeout, jobRescue    string
+	jobBackoff                                                      string
 }
 
 func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
 	return []setting{
 		{flag: "addr", env: []string{"HOSTD_ADDR"}, def: "127.0.0.1:5000", help: "listen address (host:port)", dst: &raw.addr},
 		{flag: "data-dir", env: []string{"HOSTD_DATA_DIR"}, def: defaultDataDir(getenv), help: "directory of the embedded mode's state (default $XDG_DATA_HOME/autonomos or ./data)", dst: &raw.dataDir},
-		{env: []string{"SUPABASE_DATABASE_URL"}, help: "PostgreSQL URL for server mode; wins over DATABASE_URL (not implemented yet)", secret: true, dst: &raw.supaURL},
-		{env: []string{"DATABASE_URL"}, help: "PostgreSQL URL for server mode (not implemented yet)", secret: true, dst: &raw.dbURL},
-		{flag: "redis-url", env: []string{"REDIS_URL"}, help: "Redis URL for server mode, rediss:// for TLS (not implemented yet)", dst: &raw.redisURL},
+		{env: []string{"SUPABASE_DATABASE_URL"}, help: "PostgreSQL URL: selects server mode; wins over DATABASE_URL", secret: true, dst: &raw.supaURL},
+		{env: []string{"DATABASE_URL"}, help: "PostgreSQL URL: selects server mode (accounts, connections, mappings, reviews, knowledge, job queue; replicas share it)", secret: true, dst: &raw.dbURL},
+		{env: []string{"REDIS_URL"}, help: "Redis URL, required in server mode (events, graphs, drift schemas); rediss:// verifies certificates", secret: true, dst: &raw.redisURL},
+		{env: []string{"HOSTD_MIGRATION_DATABASE_URL"}, help: "PostgreSQL URL of the tables' owner, for migrations at start; DATABASE_URL is then a role row-level security binds (default: DATABASE_URL)", secret: true, dst: &raw.migrationURL},
+		{flag: "job-workers", env: []string{"HOSTD_JOB_WORKERS"}, def: "4", help: "server mode: jobs one replica runs at once", dst: &raw.jobWorkers},
+		{flag: "job-max-attempts", env: []string{"HOSTD_JOB_MAX_ATTEMPTS"}, def: "5", help: "server mode: attempts of a job before it is failed", dst: &raw.jobAttempts},
+		{flag: "job-timeout", env: []string{"HOSTD_JOB_TIMEOUT"}, def: "1m", help: "server mode: time limit of one job attempt (a sync goes on from its cursors on the next)", dst: &raw.jobTimeout},
+		{flag: "job-rescue-after", env: []string{"HOSTD_JOB_RESCUE_AFTER"}, def: "2m", help: "server mode: a job running this long is taken as stuck (its replica died) and run again; >= job-timeout", dst: &raw.jobRescue},
+		{flag: "job-retry-backoff", env: []string{"HOSTD_JOB_RETRY_BACKOFF"}, def: "0s", help: "server mode: wait before a failed job's second attempt, doubling after; 0s = River's policy (attempt^4 s)", dst: &raw.jobBackoff},
 		{flag: "auth-enabled", env: []string{"DCL_AUTH_ENABLED"}, def: "true", help: "require bearer tokens on /api/v1; false = development bypass, loopback only", dst: &raw.authEnabled},
 		{env: []string{"JWT_SECRET"}, help: "HS256 token secret, at least 32 bytes (default: generated once, kept in <data-dir>/jwt.key)", secret: true, dst: &raw.jwtSecret},
 		{env: []string{"OPENAI_API_KEY"}, help: "API key of the OpenAI-compatible LLM endpoint (default: no LLM)", secret: true, dst: &raw.openaiKey},
@@ -197,16 +230,17 @@ func printUsage(out io.Writer, table []setting) {
 
 func (raw rawConfig) config() (Config, error) {
 	c := Config{
-		Addr:            strings.TrimSpace(raw.addr),
-		DataDir:         raw.dataDir,
-		DatabaseURL:     raw.dbURL,
-		RedisURL:        raw.redisURL,
-		JWTSecret:       raw.jwtSecret,
-		OpenAIAPIKey:    raw.openaiKey,
-		OpenAIBaseURL:   raw.openaiBase,
-		OpenAIModel:     raw.openaiModel,
-		SlackWebhookURL: raw.slack,
-		LogLevel:        raw.level,
+		Addr:                 strings.TrimSpace(raw.addr),
+		DataDir:              raw.dataDir,
+		DatabaseURL:          raw.dbURL,
+		RedisURL:             raw.redisURL,
+		MigrationDatabaseURL: raw.migrationURL,
+		JWTSecret:            raw.jwtSecret,
+		OpenAIAPIKey:         raw.openaiKey,
+		OpenAIBaseURL:        raw.openaiBase,
+		OpenAIModel:          raw.openaiModel,
+		SlackWebhookURL:      raw.slack,
+		LogLevel:             raw.level,
 	}
 	if raw.supaURL != "" {
 		c.DatabaseURL = raw.supaURL
@@ -242,6 +276,26 @@ func (raw rawConfig) config() (Config, error) {
 	}
 	if c.AuthRateBurst, err = strconv.Atoi(raw.authBurst); err != nil || c.AuthRateBurst < 1 {
 		bad("HOSTD_AUTH_RATE_BURST", raw.authBurst, "a positive whole number")
+	}
+	if c.JobWorkers, err = strconv.Atoi(raw.jobWorkers); err != nil || c.JobWorkers < 1 {
+		bad("HOSTD_JOB_WORKERS", raw.jobWorkers, "a positive whole number")
+	}
+	if c.JobMaxAttempts, err = strconv.Atoi(raw.jobAttempts); err != nil || c.JobMaxAttempts < 1 {
+		bad("HOSTD_JOB_MAX_ATTEMPTS", raw.jobAttempts, "a positive whole number")
+	}
+	if c.JobTimeout, err = time.ParseDuration(raw.jobTimeout); err != nil || c.JobTimeout <= 0 {
+		bad("HOSTD_JOB_TIMEOUT", raw.jobTimeout, "a positive duration such as 1m")
+	}
+	if c.JobRescueAfter, err = time.ParseDuration(raw.jobRescue); err != nil || c.JobRescueAfter <= 0 {
+		bad("HOSTD_JOB_RESCUE_AFTER", raw.jobRescue, "a positive duration such as 2m")
+	} else if c.JobRescueAfter < c.JobTimeout {
+		errs = append(errs, fmt.Errorf("setting HOSTD_JOB_RESCUE_AFTER: %s is shorter than HOSTD_JOB_TIMEOUT (%s); a job still running would be started again", c.JobRescueAfter, c.JobTimeout))
+	}
+	if c.JobRetryBackoff, err = time.ParseDuration(raw.jobBackoff); err != nil || c.JobRetryBackoff < 0 {
+		bad("HOSTD_JOB_RETRY_BACKOFF", raw.jobBackoff, "a duration such as 1s (0s for River's policy)")
+	}
+	if c.MigrationDatabaseURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("setting HOSTD_MIGRATION_DATABASE_URL: only server mode uses it (set DATABASE_URL or SUPABASE_DATABASE_URL)"))
 	}
 	switch c.Warehouse = raw.warehouse; c.Warehouse {
 	case "duckdb":

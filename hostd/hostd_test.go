@@ -436,17 +436,6 @@ func TestConfigFromEnvAndFlags(t *testing.T) {
 	}
 }
 
-func TestServerModeRefused(t *testing.T) {
-	cfg := testConfig(t, map[string]string{"DATABASE_URL": "postgres://user:pw@db.example/x"}, nil)
-	_, err := newApp(context.Background(), cfg, quietLogger())
-	if err == nil || !strings.Contains(err.Error(), "not implemented") {
-		t.Fatalf("server mode: err %v, want an honest 'not implemented'", err)
-	}
-	if strings.Contains(err.Error(), "pw@") {
-		t.Fatalf("error repeats the database URL: %v", err)
-	}
-}
-
 func TestRestartKeepsDemoUser(t *testing.T) {
 	dir := t.TempDir()
 	mod := func(c *Config) { c.DataDir = dir }

@@ -27,16 +27,20 @@ const (
 // Job is a background task of one tenant (a sync today), as the API shows
 // it.
 type Job struct {
-	ID         string     `json:"id"`
-	Tenant     tenancy.ID `json:"tenant_id"`
-	Kind       string     `json:"kind"`
-	Subject    string     `json:"subject,omitempty"`
-	Status     JobStatus  `json:"status"`
-	Result     any        `json:"result,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	StartedAt  time.Time  `json:"started_at,omitzero"`
-	FinishedAt time.Time  `json:"finished_at,omitzero"`
+	ID      string     `json:"id"`
+	Tenant  tenancy.ID `json:"tenant_id"`
+	Kind    string     `json:"kind"`
+	Subject string     `json:"subject,omitempty"`
+	Status  JobStatus  `json:"status"`
+	Result  any        `json:"result,omitempty"`
+	Error   string     `json:"error,omitempty"`
+	// Attempts is how many times the job was started; in server mode a
+	// failed attempt is retried with backoff, and the job stays queued
+	// with the last error until it succeeds or its attempts are used up.
+	Attempts   int       `json:"attempts,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // jobFunc runs one job of its kind for tenant; args is the JSON the job was
@@ -135,7 +139,7 @@ func (jr *jobRunner) submit(tenant tenancy.ID, kind, subject string, fn func(ctx
 	go func() {
 		defer jr.wg.Done()
 		ctx := tenancy.WithTenant(jr.ctx, tenant)
-		jr.update(j.ID, func(j *Job) { j.Status = JobRunning; j.StartedAt = time.Now().UTC() })
+		jr.update(j.ID, func(j *Job) { j.Status = JobRunning; j.Attempts = 1; j.StartedAt = time.Now().UTC() })
 		res, err := fn(ctx)
 		jr.update(j.ID, func(j *Job) {
 			j.FinishedAt = time.Now().UTC()

@@ -7,27 +7,46 @@ import (
 	"path/filepath"
 
 	"github.com/autonomos/autonomos/aam/mesh"
+	meshpg "github.com/autonomos/autonomos/aam/mesh/pgstore"
 	"github.com/autonomos/autonomos/aam/stream"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
+	"github.com/autonomos/autonomos/aam/stream/redisstream"
+	"github.com/autonomos/autonomos/drift"
+	driftredis "github.com/autonomos/autonomos/drift/redisstore"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
-// openMesh builds the embedded mode's mesh: connections, cursors and dead
-// records in a file under the data directory, events on an in-process
-// stream, mappings and reviews in the
-// shared repair registry.
+// openMesh builds the mesh. Embedded default: connections, cursors and
+// dead records in a file under the data directory, events on an
+// in-process stream, drift schemas in memory. Server mode: connections in
+// PostgreSQL, events on Redis Streams, drift schemas in Redis, so that any
+// replica can sync any connection. Mappings and reviews are in the shared
+// repair registry either way.
 func (a *app) openMesh() error {
-	a.broker = memstream.New(&memstream.Config{Logger: a.log})
-	pub, err := a.broker.NewPublisher(nil)
-	if err != nil {
-		return fmt.Errorf("event stream: %w", err)
+	mcfg := &mesh.Config{Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook}
+	var store mesh.Store
+	if a.serverMode() {
+		pub, err := redisstream.NewPublisher(a.rdb, nil)
+		if err != nil {
+			return fmt.Errorf("event stream (Redis): %w", err)
+		}
+		a.publisher = pub
+		store = meshpg.New(a.pg)
+		mcfg.DriftStore = drift.NewStore(driftredis.New(a.rdb, nil), nil)
+	} else {
+		a.broker = memstream.New(&memstream.Config{Logger: a.log})
+		pub, err := a.broker.NewPublisher(nil)
+		if err != nil {
+			return fmt.Errorf("event stream: %w", err)
+		}
+		a.publisher = pub
+		fs, err := openFileMeshStore(filepath.Join(a.cfg.DataDir, "connections.json"))
+		if err != nil {
+			return err
+		}
+		store = fs
 	}
-	a.publisher = pub
-	store, err := openFileMeshStore(filepath.Join(a.cfg.DataDir, "connections.json"))
-	if err != nil {
-		return err
-	}
-	m, err := mesh.New(store, a.registry, pub, &mesh.Config{Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook})
+	m, err := mesh.New(store, a.registry, a.publisher, mcfg)
 	if err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}
@@ -65,8 +84,13 @@ func (a *app) meshHook(ctx context.Context, e mesh.Event) {
 }
 
 // newSubscriber subscribes group to tenant's canonical events: the
-// in-process broker in the embedded default (Redis Streams in server mode).
+// in-process broker in the embedded default, a consumer of the group on the
+// tenant's Redis stream in server mode (the replicas' consumers of a group
+// share the work; an event a dead replica held is claimed by another).
 // The caller closes it.
-func (a *app) newSubscriber(_ context.Context, tenant tenancy.ID, group string) (*stream.Subscriber, error) {
+func (a *app) newSubscriber(ctx context.Context, tenant tenancy.ID, group string) (*stream.Subscriber, error) {
+	if a.serverMode() {
+		return redisstream.NewSubscriber(ctx, a.rdb, tenant, group, &redisstream.SubscriberConfig{Logger: a.log})
+	}
 	return a.broker.NewSubscriber(tenant, group, nil)
 }

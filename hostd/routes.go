@@ -104,9 +104,12 @@ func (a *app) healthz(w http.ResponseWriter, _ *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (a *app) readyz(w http.ResponseWriter, _ *http.Request) error {
-	// Embedded mode has no service to reach; server mode (not yet built)
-	// will ping PostgreSQL and Redis here.
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) error {
+	// Embedded mode has no service to reach; server mode pings
+	// PostgreSQL and Redis (server.go).
+	if a.serverMode() {
+		return a.readyServer(w, r)
+	}
 	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "mode": "embedded"})
 }
 
@@ -119,8 +122,7 @@ func (a *app) getGraph(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Read only: no copy of the graph (graphstore.Store.LoadShared).
-	g, err := a.graphs.LoadShared(r.Context(), tenant)
+	g, err := a.graphs.Load(r.Context(), tenant)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/autonomos/autonomos/graphstore"
+	"github.com/autonomos/autonomos/internal/testenv"
+)
+
+// testJWTSecret is the shared token key of the replicas in these tests.
+const testJWTSecret = "replicas-share-this-test-secret-of-40-bytes"
+
+// serverEnv gives a fresh database (owner role for migrations, an
+// application role that row-level security binds) and a Redis database of
+// the test's own, as hostd's environment.
+func serverEnv(t *testing.T) map[string]string {
+	t.Helper()
+	roles := testenv.PostgresRoles(t)
+	rdb := testenv.Redis(t)
+	return map[string]string{
+		"DATABASE_URL":                 roles.AppURL,
+		"HOSTD_MIGRATION_DATABASE_URL": roles.OwnerURL,
+		"REDIS_URL":                    redisURL(rdb),
+		"JWT_SECRET":                   testJWTSecret,
+	}
+}
+
+// redisURL is the URL of the database rdb is on.
+func redisURL(rdb *redis.Client) string {
+	o := rdb.Options()
+	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
+}
+
+// newServerApp starts a replica in server mode with env, keeping its data
+// directory (file sources) in dir, which replicas share.
+func newServerApp(t *testing.T, env map[string]string, dir string, mod func(*Config)) (*app, error) {
+	t.Helper()
+	cfg := testConfig(t, env, func(c *Config) {
+		c.DataDir = dir
+		// The demo's sample sources are the DCL's business, not this test's.
+		c.OnboardDemo = false
+		if mod != nil {
+			mod(c)
+		}
+	})
+	a, err := newApp(context.Background(), cfg, quietLogger())
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(a.close)
+	return a, nil
+}
+
+func TestServerModeNeedsRedis(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"DATABASE_URL": "postgres://user:pw-not-to-print@db.example/x", "JWT_SECRET": testJWTSecret}, nil)
+	_, err := newApp(context.Background(), cfg, quietLogger())
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") {
+		t.Fatalf("server mode without REDIS_URL: err %v, want one naming REDIS_URL", err)
+	}
+	if strings.Contains(err.Error(), "pw-not-to-print") {
+		t.Fatalf("error repeats the database password: %v", err)
+	}
+}
+
+func TestServerModeErrorsHidePasswords(t *testing.T) {
+	// Nothing listens on port 1: the pool cannot connect.
+	cfg := testConfig(t, map[string]string{
+		"DATABASE_URL": "postgres://hostd:pw-not-to-print@127.0.0.1:1/x?connect_timeout=2",
+		"REDIS_URL":    "redis://:redis-pw-not-to-print@127.0.0.1:1/0",
+		"JWT_SECRET":   testJWTSecret,
+	}, nil)
+	_, err := newApp(context.Background(), cfg, quietLogger())
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("unreachable database: err %v, want one naming DATABASE_URL", err)
+	}
+	if strings.Contains(err.Error(), "pw-not-to-print") {
+		t.Fatalf("error repeats a password: %v", err)
+	}
+
+	env := serverEnv(t)
+	env["REDIS_URL"] = "rediss://:redis-pw-not-to-print@127.0.0.1:1/0?skip_verify=true"
+	_, err = newServerApp(t, env, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("rediss with skip_verify: err %v, want a refusal about certificate verification", err)
+	}
+	env["REDIS_URL"] = "redis://:redis-pw-not-to-print@127.0.0.1:1/0"
+	_, err = newServerApp(t, env, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "redis-pw-not-to-print") {
+		t.Fatalf("unreachable Redis: err %v, want one naming REDIS_URL without its password", err)
+	}
+	delete(env, "JWT_SECRET")
+	env["REDIS_URL"] = "redis://127.0.0.1:1/0"
+	_, err = newServerApp(t, env, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
+		t.Fatalf("server mode without JWT_SECRET: err %v", err)
+	}
+}
+
+// startReplicas starts n replicas on env at the same time, sharing dir.
+func startReplicas(t *testing.T, env map[string]string, dir string, n int, mod func(*Config)) []*app {
+	t.Helper()
+	apps := make([]*app, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { apps[i], errs[i] = newServerApp(t, env, dir, mod) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	return apps
+}
+
+func TestServerModeReplicasShareState(t *testing.T) {
+	env := serverEnv(t)
+	dir := t.TempDir()
+	// Both start at once on an empty database: migrations and the demo
+	// user race, and exactly one replica creates the demo user.
+	reps := startReplicas(t, env, dir, 2, nil)
+	a, b := reps[0], reps[1]
+	if (a.demoPassword == "") == (b.demoPassword == "") {
+		t.Fatalf("demo password made by %q and %q: want exactly one replica to make it", a.demoPassword, b.demoPassword)
+	}
+	if a.demoTenant != b.demoTenant {
+		t.Fatalf("replicas disagree on the demo tenant: %s and %s", a.demoTenant, b.demoTenant)
+	}
+	for _, x := range reps {
+		r := do(t, x, "GET", "/readyz", "", nil)
+		if r.code != http.StatusOK || !strings.Contains(string(r.body), `"server"`) {
+			t.Fatalf("readyz: %d %s", r.code, r.body)
+		}
+	}
+
+	// Accounts: registered on A, logged in on B; B's token works on A.
+	_, tenantA := register(t, a, "Acme", "ann@acme.example")
+	tokenB := login(t, b, "ann@acme.example", "correct horse battery staple")
+	if r := do(t, a, "GET", "/api/v1/auth/me", tokenB, nil); r.code != http.StatusOK || !strings.Contains(string(r.body), tenantA.String()) {
+		t.Fatalf("B's token on A: %d %s", r.code, r.body)
+	}
+	tokenOther, _ := register(t, b, "Other", "olga@other.example")
+
+	// Graphs (Redis): saved on A, read on B.
+	g := graphstore.Graph{Nodes: []graphstore.Node{{ID: "source:crm", Kind: graphstore.KindSource, Label: "saved on replica A"}}}
+	if r := do(t, a, "PUT", "/api/v1/graph", tokenB, g); r.code != http.StatusOK {
+		t.Fatalf("save graph on A: %d %s", r.code, r.body)
+	}
+	if r := do(t, b, "GET", "/api/v1/graph", tokenB, nil); !strings.Contains(string(r.body), "saved on replica A") {
+		t.Fatalf("graph on B does not show A's save: %d %s", r.code, r.body)
+	}
+
+	// Connections (PostgreSQL) and jobs (River): created and synced on
+	// A, the job seen finished on B, its events on the tenant's Redis
+	// stream.
+	src := filepath.Join(a.sourcesDir(tenantA), "crm")
+	if err := os.MkdirAll(src, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	csv := "account_id,account_name,website,industry,annual_revenue\n" +
+		"A-1,Acme GmbH,https://acme.example,Manufacturing,1200000\n" +
+		"A-2,Globex BV,https://globex.example,Retail,830000\n"
+	if err := os.WriteFile(filepath.Join(src, "accounts.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, a, "POST", "/api/v1/connections", tokenB, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm"}}); r.code != http.StatusCreated {
+		t.Fatalf("create connection on A: %d %s", r.code, r.body)
+	}
+	if r := do(t, b, "GET", "/api/v1/connections/crm", tokenB, nil); r.code != http.StatusOK {
+		t.Fatalf("connection on B: %d %s", r.code, r.body)
+	}
+	first := syncOn(t, a, b, tokenB, "crm")
+	if first.Attempts != 1 || first.StartedAt.IsZero() || first.FinishedAt.IsZero() {
+		t.Fatalf("first sync job: %+v", first)
+	}
+	if r := do(t, b, "POST", "/api/v1/mappings/crm/accounts/approve", tokenB, nil); r.code != http.StatusOK {
+		t.Fatalf("approve on B: %d %s", r.code, r.body)
+	}
+	second := syncOn(t, a, b, tokenB, "crm")
+	var stats map[string]any
+	if err := json.Unmarshal(mustJSON(t, second.Result), &stats); err != nil {
+		t.Fatal(err)
+	}
+	if stats["rows_read"] != 2.0 || stats["events_published"] != 2.0 {
+		t.Fatalf("second sync result: %v", stats)
+	}
+	n, err := a.rdb.XLen(context.Background(), "aam:stream:{"+tenantA.String()+"}").Result()
+	if err != nil || n != 2 {
+		t.Fatalf("events on the tenant's Redis stream: %d (%v), want 2", n, err)
+	}
+
+	// Another tenant: the job, the connection and the mapping are 404.
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/jobs/" + second.ID},
+		{"GET", "/api/v1/connections/crm"},
+		{"GET", "/api/v1/mappings/crm/accounts"},
+	} {
+		for _, x := range reps {
+			if r := do(t, x, c.method, c.path, tokenOther, nil); r.code != http.StatusNotFound {
+				t.Errorf("other tenant %s %s: %d %s, want 404", c.method, c.path, r.code, r.body)
+			}
+		}
+	}
+	if r := do(t, a, "GET", "/api/v1/jobs/not-a-number", tokenB, nil); r.code != http.StatusNotFound {
+		t.Errorf("job id that is no number: %d, want 404", r.code)
+	}
+}
+
+// syncOn submits a sync of conn on replica a and waits for it on replica
+// b; it must succeed.
+func syncOn(t *testing.T, a, b *app, token, conn string) Job {
+	t.Helper()
+	r := do(t, a, "POST", "/api/v1/connections/"+conn+"/sync", token, nil)
+	var j Job
+	if err := json.Unmarshal(r.body, &j); err != nil || r.code != http.StatusAccepted || j.ID == "" {
+		t.Fatalf("sync on A: %d %s", r.code, r.body)
+	}
+	if j.Status != JobQueued {
+		t.Fatalf("submitted job: %+v, want queued", j)
+	}
+	j = waitJob(t, b, token, j.ID)
+	if j.Status != JobSucceeded {
+		t.Fatalf("sync job seen on B: %+v", j)
+	}
+	return j
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
