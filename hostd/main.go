@@ -10,8 +10,7 @@
 //     connections with their cursors and dead records (connections.json,
 //     mode 0600: configurations hold secrets), file sources
 //     (sources/<tenant>). Jobs, the event stream and knowledge documents
-//     are kept
-//     in memory for now and start over on a restart.
+//     are kept in memory and start over on a restart.
 //   - A demo tenant and user made on first start; the password is printed
 //     once on standard output, never logged.
 //   - /api/v1 behind bearer tokens (authn), or authn's development bypass
@@ -28,9 +27,32 @@
 //   - One route table builds the mux, /openapi.json (OpenAPI 3.1, schemas
 //     reflected from the Go types) and the /docs page.
 //
-// `hostd -h` lists every setting. Server mode (PostgreSQL and Redis) is
-// not implemented yet: hostd refuses to start when DATABASE_URL or
-// SUPABASE_DATABASE_URL is set rather than silently running embedded.
+// # Server mode
+//
+// With DATABASE_URL (or SUPABASE_DATABASE_URL, which wins) and REDIS_URL,
+// hostd runs in server mode and several replicas share the two services:
+//
+//   - PostgreSQL holds accounts (authn/pgstore), mappings and the review
+//     queue (repair/pgstore), connections with their cursors and dead
+//     records (aam/mesh/pgstore), the knowledge base (nlp/pgvectorkb) and
+//     the job queue (River): every tenant table under row-level security
+//     (tenancy/pgtenant). The schemas are migrated at start, replicas one
+//     after the other, as HOSTD_MIGRATION_DATABASE_URL (the tables' owner)
+//     when set; DATABASE_URL should then be a role row-level security
+//     binds, which is checked.
+//   - Redis holds the canonical event streams (aam/stream/redisstream,
+//     consumer groups shared by the replicas), the graphs
+//     (dcl:graph_state:{tenant}, served from memory by the fallback driver
+//     while Redis is down and written back when it returns) and the drift
+//     schemas. rediss:// verifies the server's certificate.
+//   - Jobs (syncs, heals, DCL runs) run on River: any replica's worker
+//     takes them, a failed attempt is retried with backoff, a job whose
+//     replica died is run again after HOSTD_JOB_RESCUE_AFTER, and
+//     /api/v1/jobs/{id} reads the status from River's table.
+//   - JWT_SECRET is required (the same on every replica); /readyz pings
+//     PostgreSQL and Redis.
+//
+// `hostd -h` lists every setting.
 package main
 
 import (

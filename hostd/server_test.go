@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/internal/testenv"
@@ -243,4 +246,31 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestJobSettings(t *testing.T) {
+	get := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+	cfg, err := parseConfig(nil, get(map[string]string{"HOSTD_JOB_TIMEOUT": "10s", "HOSTD_JOB_RESCUE_AFTER": "15s", "HOSTD_JOB_RETRY_BACKOFF": "250ms"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JobTimeout != 10*time.Second || cfg.JobRescueAfter != 15*time.Second || cfg.JobRetryBackoff != 250*time.Millisecond || cfg.JobWorkers != 4 || cfg.JobMaxAttempts != 5 {
+		t.Fatalf("job settings: %+v", cfg)
+	}
+	_, err = parseConfig(nil, get(map[string]string{"HOSTD_JOB_TIMEOUT": "2m", "HOSTD_JOB_RESCUE_AFTER": "1m"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HOSTD_JOB_RESCUE_AFTER") {
+		t.Fatalf("rescue shorter than timeout: err %v", err)
+	}
+	_, err = parseConfig(nil, get(map[string]string{"HOSTD_MIGRATION_DATABASE_URL": "postgres://owner:pw-not-to-print@db/x"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HOSTD_MIGRATION_DATABASE_URL") || strings.Contains(err.Error(), "pw-not-to-print") {
+		t.Fatalf("migration URL without server mode: err %v", err)
+	}
+	// backoffRetry doubles from its base.
+	p := backoffRetry{base: time.Second}
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 40: time.Hour} {
+		got := time.Until(p.NextRetry(&rivertype.JobRow{Attempt: attempt}))
+		if got > want || got < want-time.Second {
+			t.Errorf("attempt %d: next retry in %s, want about %s", attempt, got, want)
+		}
+	}
 }
