@@ -10,6 +10,19 @@
 // as a role that is neither a superuser nor BYPASSRLS, or the policy is
 // skipped.
 //
+// kb_chunks is partitioned by tenant (LIST on tenant_id, migration
+// 00003). Tenants share the DEFAULT partition kb_chunks_shared until
+// [Dedicate] gives one a partition of its own, with its own HNSW,
+// full-text and primary-key indexes. Every search names its tenant, so
+// the planner reads one partition: a dedicated tenant's vector search
+// walks a graph of its own vectors only, instead of spending most of
+// hnsw.ef_search on other tenants' rows that the filter then drops, and
+// its full-text search scans its own rows only (under row-level
+// security the GIN index cannot serve @@, which is not leakproof, so
+// the text leg filters the tenant's rows). Dedicate the tenants with
+// many chunks (tens of thousands and up); small ones cost little in the
+// shared partition.
+//
 // The HNSW index is on a half-precision copy of the embedding
 // (embedding::halfvec(384), migration 00002): about 40% fewer pages than
 // a vector(384) index for the same recall, so fewer buffer reads per
