@@ -15,6 +15,7 @@ import (
 
 	meshpg "github.com/autonomos/autonomos/aam/mesh/pgstore"
 	authpg "github.com/autonomos/autonomos/authn/pgstore"
+	dclpg "github.com/autonomos/autonomos/dcl/pgstore"
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/graphstore/fallback"
 	graphredis "github.com/autonomos/autonomos/graphstore/redisstore"
@@ -128,6 +129,18 @@ func (a *app) migrate(ctx context.Context) error {
 		{"connections (mesh)", func() error { return meshpg.Migrate(ctx, owner) }},
 		{"knowledge base (pgvector)", func() error { return pgvectorkb.Migrate(ctx, owner, quiet) }},
 		{"job queue (River)", func() error { return migrateRiver(ctx, owner, quiet) }},
+	}
+	if a.cfg.Warehouse == "postgres" {
+		var appRole string
+		if err := a.pg.QueryRow(ctx, "select current_user").Scan(&appRole); err != nil {
+			return fmt.Errorf("migrations: application role: %w", err)
+		}
+		steps = append(steps, struct {
+			name string
+			run  func() error
+		}{"warehouse (DCL)", func() error {
+			return dclpg.Migrate(ctx, owner, &dclpg.MigrateConfig{Ontology: a.ontology, AppRole: appRole, Logger: quiet})
+		}})
 	}
 	for _, s := range steps {
 		if err := s.run(); err != nil {

@@ -129,6 +129,8 @@ func startReplicas(t *testing.T, env map[string]string, dir string, n int, mod f
 
 func TestServerModeReplicasShareState(t *testing.T) {
 	env := serverEnv(t)
+	// Replicas share the warehouse only in PostgreSQL.
+	env["HOSTD_WAREHOUSE"] = "postgres"
 	dir := t.TempDir()
 	// Both start at once on an empty database: migrations and the demo
 	// user race, and exactly one replica creates the demo user.
