@@ -157,20 +157,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota + 1
-	requestInfoKey
-)
+const requestInfoKey ctxKey = 1
 
-// requestInfo is filled in by inner handlers for the request's log line
-// (the inner context, which carries the principal, is not the outer one).
+// requestInfo is the request's own value in its context (one value, not
+// one per field: every context value is an allocation and a step in every
+// lookup): its id, and what inner handlers fill in for the request's log
+// line (the inner context, which carries the principal, is not the outer
+// one).
 type requestInfo struct {
+	id     string
 	tenant string
 }
 
 func requestIDFrom(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey).(string)
-	return s
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
 }
 
 // validRequestID accepts a caller's X-Request-Id when it is short and
@@ -259,10 +262,9 @@ func (a *app) outer(mux *http.ServeMux) http.Handler {
 		if !validRequestID(id) {
 			id = uuid.NewString()
 		}
-		w.Header().Set("X-Request-Id", id)
-		info := &requestInfo{}
-		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), requestInfoKey, info)
-		r = r.WithContext(ctx)
+		w.Header()["X-Request-Id"] = []string{id}
+		info := &requestInfo{id: id}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
 		sw := &statusWriter{ResponseWriter: w}
 
 		h, pattern := mux.Handler(r)
@@ -290,23 +292,36 @@ func (a *app) outer(mux *http.ServeMux) http.Handler {
 			sw.status = http.StatusOK
 		}
 		d := time.Since(start)
-		a.metrics.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(sw.status)).Inc()
+		method := metricMethod(r.Method)
+		a.metrics.requests.WithLabelValues(pattern, method, strconv.Itoa(sw.status)).Inc()
 		a.metrics.latency.WithLabelValues(pattern).Observe(d.Seconds())
-		attrs := []any{"request_id", id, "method", r.Method, "route", pattern, "path", r.URL.Path,
-			"status", sw.status, "bytes", sw.bytes, "duration", d}
-		if info.tenant != "" {
-			attrs = append(attrs, "tenant", info.tenant)
+		if !a.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
 		}
-		a.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slogAttrs(attrs)...)
+		// Typed attributes in an array: no boxing, no slice to grow.
+		attrs := [...]slog.Attr{
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", pattern),
+			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", d), slog.String("tenant", info.tenant),
+		}
+		n := len(attrs)
+		if info.tenant == "" {
+			n--
+		}
+		a.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
 	})
 }
 
-func slogAttrs(kv []any) []slog.Attr {
-	out := make([]slog.Attr, 0, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
+// metricMethod is the method label of the request metrics: one of the
+// standard methods or "other", so that clients cannot make up labels
+// (each label set is kept in memory for good).
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
 	}
-	return out
+	return "other"
 }
 
 type headerRecorder struct {
@@ -332,7 +347,9 @@ func (r *headerRecorder) Write(b []byte) (int, error) {
 // withLimits bounds the body and the time of one request.
 func withLimits(h http.Handler, maxBody int64, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		// The server gives a request without a body http.NoBody; it
+		// needs no limit.
+		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
@@ -417,10 +434,11 @@ func (a *app) rateLimited(h http.Handler) http.Handler {
 			writeProblem(w, r, http.StatusUnauthorized, "not authenticated")
 			return
 		}
+		key := tenant.String()
 		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
-			info.tenant = tenant.String()
+			info.tenant = key
 		}
-		if ok, wait := a.limiter.allow(tenant.String()); !ok {
+		if ok, wait := a.limiter.allow(key); !ok {
 			tooMany(w, r, wait, "the tenant's request rate is over its limit; retry later")
 			return
 		}
