@@ -19,8 +19,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/autonomos/autonomos/aam/mesh"
-	"github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/graphstore"
 	"github.com/autonomos/autonomos/repair"
 )
@@ -221,10 +219,14 @@ func saveScreenshot(t *testing.T, ctx context.Context, dir, name string) {
 // drift of a real source queued, and see the graph change.
 func TestConsoleApproveRepairInBrowser(t *testing.T) {
 	chromiumPath(t) // skip early, before starting hostd
-	a := newTestApp(t, nil)
+	a := newTestApp(t, func(c *Config) { c.OnboardDemo = true })
 	srv := httptest.NewServer(a.handler) // hostd in-process on loopback
 	t.Cleanup(srv.Close)
 	token := login(t, a, DemoEmail, a.demoPassword)
+	// The demo onboarding (its sample sources synced, the DCL run) is a
+	// job started with hostd; the graph it saves must not be mistaken for
+	// the change the approval makes.
+	waitJobsSettled(t, a)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -268,7 +270,11 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 
 	// A column of a real source is renamed; the sync queues a repair.
 	reviewID := queueRepairByDrift(t, a, token)
-	before := g.Version
+	waitJobsSettled(t, a)
+	before := apiGraph(t, a, token).Version
+	if err := pollPage(bctx, "the page to show the graph before the approval", fmt.Sprintf(`document.getElementById("graph-version").textContent === "%d"`, before), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
 
 	sel := fmt.Sprintf(`#reviews li[data-review=%q] button.approve`, reviewID)
 	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
@@ -305,6 +311,34 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 	}
 }
 
+// waitJobsSettled waits until the in-process job runner has no queued or
+// running job.
+func waitJobsSettled(t *testing.T, a *app) {
+	t.Helper()
+	jr, ok := a.jobs.(*jobRunner)
+	if !ok {
+		t.Fatalf("job queue is %T, want the in-process runner", a.jobs)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		busy := 0
+		jr.mu.Lock()
+		for _, j := range jr.jobs {
+			if j.Status == JobQueued || j.Status == JobRunning {
+				busy++
+			}
+		}
+		jr.mu.Unlock()
+		if busy == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs still queued or running after 2 minutes", busy)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func hasLabel(labels []string, part string) bool {
 	for _, l := range labels {
 		if strings.Contains(l, part) {
@@ -328,13 +362,16 @@ func apiGraph(t *testing.T, a *app, token string) graphstore.Graph {
 }
 
 // queueRepairByDrift renames the Website column of the demo CRM's
-// accounts.csv in the tenant's sources directory, syncs the connection
+// accounts.csv in the tenant's sources directory (where the demo
+// onboarding put it), syncs the connection
 // through the API with Safe Mode on (so the sure repair waits for a
 // person) and returns the id of the review it queued.
 func queueRepairByDrift(t *testing.T, a *app, token string) string {
 	t.Helper()
 	const conn, object, column, renamed = "crm", "accounts", "Website", "CompanyWebsite"
-	ensureDemoConnection(t, a, token, conn)
+	if r := do(t, a, "GET", "/api/v1/connections/"+conn, token, nil); r.code != http.StatusOK {
+		t.Fatalf("the demo onboarding made no %s connection: %d %s", conn, r.code, r.body)
+	}
 
 	if r := do(t, a, "PUT", "/api/v1/connections/"+conn+"/safe-mode", token, map[string]bool{"on": true}); r.code != http.StatusOK {
 		t.Fatalf("safe mode on: %d %s", r.code, r.body)
@@ -373,31 +410,103 @@ func queueRepairByDrift(t *testing.T, a *app, token string) string {
 	return ""
 }
 
-// ensureDemoConnection makes sure the demo tenant has the connection conn
-// reading the demo data, mapped and synced, as the demo onboarding leaves
-// it: when hostd did not onboard it, the test does it through the API.
-func ensureDemoConnection(t *testing.T, a *app, token, conn string) {
-	t.Helper()
-	if r := do(t, a, "GET", "/api/v1/connections/"+conn, token, nil); r.code == http.StatusOK {
-		return
+// TestConsoleLiveEvents checks the page's event stream client against a
+// stand-in for GET /api/v1/events: the token goes in the Authorization
+// header (never the URL), a "graph.changed" event reloads the graph while
+// polling is off, and a reconnect resends the last event id.
+func TestConsoleLiveEvents(t *testing.T) {
+	chromiumPath(t)
+	a := newTestApp(t, nil)
+	waitJobsSettled(t, a)
+	token := login(t, a, DemoEmail, a.demoPassword)
+
+	type conn struct{ auth, lastID, query string }
+	conns := make(chan conn, 10)
+	send := make(chan string)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case conns <- conn{r.Header.Get("Authorization"), r.Header.Get("Last-Event-ID"), r.URL.RawQuery}:
+		default: // the test has stopped reading
+		}
+		// A real session, as the real route would check.
+		me := httptest.NewRequest("GET", "/api/v1/auth/me", nil)
+		me.Header.Set("Authorization", r.Header.Get("Authorization"))
+		rec := httptest.NewRecorder()
+		a.handler.ServeHTTP(rec, me)
+		if rec.Code != http.StatusOK {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		fmt.Fprint(w, ": connected\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case ev := <-send:
+			fmt.Fprint(w, ev)
+			w.(http.Flusher).Flush()
+			// The stream ends after one event: the page must reconnect.
+		case <-r.Context().Done():
+		}
+	})
+	mux.Handle("/", a.handler)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bctx := newBrowser(t, ctx)
+	var logs consoleLog
+	logs.collect(bctx)
+	defer logs.check(t)
+	err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-email")),
+		chromedp.SendKeys(chromedp.CSS("#login-email"), DemoEmail),
+		chromedp.SendKeys(chromedp.CSS("#login-password"), a.demoPassword),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#graph svg g.node")),
+	)
+	if err != nil {
+		saveScreenshot(t, bctx, artifactDir(t), "console-live-login-failed.png")
+		t.Fatalf("log in: %v", err)
 	}
-	if err := data.WriteTo(a.sourcesDir(a.demoTenant)); err != nil {
+	pageToken, err := chromedp.Run(bctx, chromedp.Evaluate[string](`sessionStorage.getItem("aos.token")`))
+	if err != nil || pageToken == "" {
+		t.Fatalf("the page keeps no token in sessionStorage: %q %v", pageToken, err)
+	}
+	first := <-conns
+	if first.auth != "Bearer "+pageToken || first.query != "" || first.lastID != "" {
+		t.Fatalf("first stream request: %+v; want the token in the header only and no Last-Event-ID", first)
+	}
+	if err := pollPage(bctx, "the live state", `document.getElementById("live-state").textContent === "live"`, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	r := do(t, a, "POST", "/api/v1/connections", token, map[string]any{"id": conn, "kind": "file", "config": map[string]string{"path": conn}})
-	if r.code != http.StatusCreated {
-		t.Fatalf("create connection %s: %d %s", conn, r.code, r.body)
+
+	// Change the graph; with the stream up the page does not poll, so it
+	// shows the change only after the event.
+	g := apiGraph(t, a, token)
+	g.Nodes[0].Label = "Renamed by the live test"
+	if r := do(t, a, "PUT", "/api/v1/graph", token, g); r.code != http.StatusOK {
+		t.Fatalf("PUT graph: %d %s", r.code, r.body)
 	}
-	syncStats(t, a, token, conn)
-	r = do(t, a, "GET", "/api/v1/connections/"+conn, token, nil)
-	var c mesh.Connection
-	if err := json.Unmarshal(r.body, &c); err != nil {
-		t.Fatalf("connection %s: %d %s", conn, r.code, r.body)
+	time.Sleep(4 * time.Second) // longer than the page's polling period
+	shown, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#graph-version")))
+	if err != nil || shown != strconv.FormatInt(g.Version, 10) {
+		t.Fatalf("before the event the page shows version %q (%v), want %d: it polled while the stream was up", shown, err, g.Version)
 	}
-	for _, p := range c.Pending {
-		if r := do(t, a, "POST", "/api/v1/mappings/"+conn+"/"+p.Object+"/approve", token, nil); r.code != http.StatusOK {
-			t.Fatalf("approve mapping of %s: %d %s", p.Object, r.code, r.body)
+	send <- fmt.Sprintf("id: 41\nevent: graph.changed\ndata: {\"version\": %d,\n\ndata: ignored\n\n: keep-alive\nid: 42\nevent: graph.changed\ndata: {\"version\": %d,\ndata: \"reason\": \"test\"}\n\n", g.Version+1, g.Version+1)
+	if err := pollPage(bctx, "the graph to reload after the event", fmt.Sprintf(`document.getElementById("graph-version").textContent === "%d" && document.querySelector("#graph").textContent.includes("Renamed by the live")`, g.Version+1), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case again := <-conns:
+		if again.lastID != "42" || again.auth != "Bearer "+pageToken || again.query != "" {
+			t.Fatalf("reconnect: %+v, want Last-Event-ID 42 and the token in the header", again)
 		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the page did not reconnect after the stream ended")
 	}
-	syncStats(t, a, token, conn)
 }

@@ -286,7 +286,7 @@
     // Rows spread out to fill the panel's shape, within readable bounds.
     const box = $("graph");
     const aspect = box.clientWidth > 0 && box.clientHeight > 0 ? box.clientHeight / box.clientWidth : 0.6;
-    const ROW = Math.max(38, Math.min(64, (aspect * W - HEAD - TOP * 2) / maxRows));
+    const ROW = Math.max(38, Math.min(96, (aspect * W - HEAD - TOP * 2) / maxRows));
     const H = HEAD + TOP * 2 + maxRows * ROW;
     const xy = new Map();
     cols.forEach((col, ci) => {
@@ -308,7 +308,7 @@
     );
     const defs = svg("defs");
     defs.append(
-      svg("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" }, svg("path", { d: "M0,0 L8,4 L0,8 z", class: "arrow" })),
+      svg("marker", { id: "arrow", viewBox: "0 0 8 8", refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, svg("path", { d: "M0,0 L8,4 L0,8 z", class: "arrow" })),
     );
     root.append(defs);
     const titles = ["Sources", "Objects", "Entities", "Views", "Agents", "Other"];
