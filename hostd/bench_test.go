@@ -22,7 +22,7 @@ import (
 // Metrics: ms-p50, ms-p99, ms-p99.9 (the target: p99 under 10 ms),
 // errors (the target: 0), cpu-us/req (the server's CPU time per request
 // of the fixed-rate phase, the figure that least depends on what else
-// the machine runs), ratio (authenticated throughput over bare) and
+// the machine runs), client-cpu-us/req (the load generator's), ratio (authenticated throughput over bare) and
 // cpu-ratio (the same from the server's CPU per request). ns/op is the
 // rate's interval and says nothing.
 func BenchmarkLoad(b *testing.B) {
@@ -40,6 +40,9 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(float64(res.errs), "errors")
 	if c := res.cpuPerRequest(); c > 0 {
 		b.ReportMetric(float64(c)/float64(time.Microsecond), "cpu-us/req")
+	}
+	if res.client > 0 && len(res.lat) > 0 {
+		b.ReportMetric(float64(res.client)/float64(len(res.lat))/float64(time.Microsecond), "client-cpu-us/req")
 	}
 	if b.N < rps {
 		return // the framework's first short run: no closed loop

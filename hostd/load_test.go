@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -287,6 +288,7 @@ type loadResult struct {
 	firstErr error
 	elapsed  time.Duration
 	cpu      time.Duration // the server process's
+	client   time.Duration // this process's (the load generator)
 }
 
 func (r loadResult) pct(p float64) time.Duration {
@@ -304,9 +306,22 @@ func (r loadResult) cpuPerRequest() time.Duration {
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("%d requests in %v, %d errors, p50 %v p90 %v p99 %v p99.9 %v max %v, server CPU %v (%v/request)",
+	var client time.Duration
+	if len(r.lat) > 0 {
+		client = r.client / time.Duration(len(r.lat))
+	}
+	return fmt.Sprintf("%d requests in %v, %d errors, p50 %v p90 %v p99 %v p99.9 %v max %v, server CPU %v (%v/request), load generator CPU %v/request",
 		len(r.lat), r.elapsed.Round(time.Millisecond), r.errs, r.pct(0.5), r.pct(0.9), r.pct(0.99), r.pct(0.999), r.pct(1),
-		r.cpu, r.cpuPerRequest())
+		r.cpu, r.cpuPerRequest(), client)
+}
+
+// selfCPU is the CPU time this process has used; 0 where unknown.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // fixedRate sends n requests at rps per second, alternating s.requests,
@@ -337,7 +352,7 @@ func (s *loadServer) fixedRate(rps, n int) loadResult {
 			}
 		}()
 	}
-	cpu0 := s.cpu()
+	cpu0, self0 := s.cpu(), selfCPU()
 	start := time.Now()
 	for i := range n {
 		at := start.Add(time.Duration(i) * interval)
@@ -348,7 +363,7 @@ func (s *loadServer) fixedRate(rps, n int) loadResult {
 	}
 	close(jobs)
 	wg.Wait()
-	res := loadResult{lat: lat[:idx.Load()], errs: int(errs.Load()), elapsed: time.Since(start), cpu: s.cpu() - cpu0}
+	res := loadResult{lat: lat[:idx.Load()], errs: int(errs.Load()), elapsed: time.Since(start), cpu: s.cpu() - cpu0, client: selfCPU() - self0}
 	if e, ok := firstErr.Load().(error); ok {
 		res.firstErr = e
 	}
