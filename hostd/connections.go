@@ -8,9 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
+	"github.com/autonomos/autonomos/aam"
 	"github.com/autonomos/autonomos/aam/connectors/filesource"
 	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/drift"
+	"github.com/autonomos/autonomos/repair"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -34,6 +38,13 @@ func (a *app) connectionRoutes() []route {
 		{method: "GET", path: "/api/v1/connections/{id}/dead-records", tag: "connections", summary: "Records a sync could not turn into events, with where and why (limit: 1..1000, default 100).", auth: true, out: struct {
 			Records []mesh.DeadRecord `json:"records"`
 		}{}, ok: 200, errors: []int{400, 404}, handler: a.handle(a.deadRecords)},
+		{method: "PATCH", path: "/api/v1/connections/{id}", in: connectionPatch{}, out: mesh.Connection{}, tag: "connections", summary: "Change a connection's name, configuration (kind \"file\": config.path relative to the tenant's sources directory; a secret sent back as \"***\" keeps its stored value) or Safe Mode; applies from the next sync on.", auth: true, body: "{name?, config?, safe_mode?}", ok: 200, errors: []int{400, 404, 413}, handler: a.handle(a.patchConnection)},
+		{method: "DELETE", path: "/api/v1/connections/{id}", tag: "connections", summary: "Delete a connection with its cursors and dead records. Its mappings (with their history), review items and drift history stay as the audit trail, and the rows it brought stay in the warehouse; a connection added again under the same id reuses its mappings and reads every object from the start (writes are idempotent). 409 while it syncs.", auth: true, ok: 204, errors: []int{404, 409}, handler: a.handle(a.deleteConnection)},
+		{method: "POST", path: "/api/v1/connections/{id}/test", out: connectionTest{}, tag: "connections", summary: "Check that the source answers with the connection's configuration, without syncing; a failing check is 200 with ok false and the reason (secrets masked).", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.testConnection)},
+		{method: "GET", path: "/api/v1/connections/{id}/discover", out: struct {
+			Objects []aam.ObjectInfo `json:"objects"`
+		}{}, tag: "connections", summary: "The source's objects with their schemas (declared or inferred from a sample), without syncing or recording anything.", auth: true, ok: 200, errors: []int{404, 502}, handler: a.handle(a.discoverConnection)},
+		{method: "GET", path: "/api/v1/connections/{id}/health", out: connectionHealth{}, tag: "connections", summary: "How the connection's syncs fare: health, state, objects waiting for a person, pending reviews, dead records.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.connectionHealth)},
 		{method: "GET", path: "/api/v1/jobs/{id}", out: Job{}, tag: "jobs", summary: "A job's status and result.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getJob)},
 	}
 }
@@ -91,6 +102,11 @@ func (a *app) createConnection(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	// A tenant's first connection starts its DCL consumer (a no-op when
+	// it runs already).
+	if err := a.consumers.ensure(tenant); err != nil {
+		a.log.WarnContext(r.Context(), "start DCL consumer", "tenant", tenant.String(), "err", err)
 	}
 	w.Header().Set("Location", "/api/v1/connections/"+c.ID)
 	return writeJSON(w, http.StatusCreated, c.Redacted())
@@ -239,4 +255,166 @@ func (a *app) deadRecords(w http.ResponseWriter, r *http.Request) error {
 		recs = []mesh.DeadRecord{}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"records": recs})
+}
+
+// connectionPatch is the body of PATCH /api/v1/connections/{id}; absent
+// fields are left as they are.
+type connectionPatch struct {
+	Name     *string         `json:"name,omitempty"`
+	Config   json.RawMessage `json:"config,omitempty"`
+	SafeMode *bool           `json:"safe_mode,omitempty"`
+}
+
+func (a *app) patchConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	var req connectionPatch
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	c, err := a.mesh.Connection(r.Context(), tenant, id)
+	if err != nil {
+		return err
+	}
+	if req.Name == nil && req.Config == nil && req.SafeMode == nil {
+		return badRequest("nothing to change: give name, config or safe_mode")
+	}
+	u := mesh.ConnectionUpdate{Name: req.Name}
+	if req.Config != nil {
+		if c.Kind != filesource.Kind {
+			return badRequest("config: connections of kind %q cannot be changed in hostd yet", c.Kind)
+		}
+		raw, err := a.fileConfigFor(tenant, req.Config)
+		if err != nil {
+			return err
+		}
+		sc := mesh.NewSourceConfig(raw)
+		u.Config = &sc
+	}
+	if req.SafeMode != nil {
+		who, err := actor(r)
+		if err != nil {
+			return err
+		}
+		if err := a.mesh.SetSafeMode(r.Context(), tenant, id, *req.SafeMode, who); err != nil {
+			return err
+		}
+	}
+	if u.Name != nil || u.Config != nil {
+		if c, err = a.mesh.UpdateConnection(r.Context(), tenant, id, u); err != nil {
+			return err
+		}
+	} else if c, err = a.mesh.Connection(r.Context(), tenant, id); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (a *app) deleteConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	if err := a.mesh.DeleteConnection(r.Context(), tenant, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// connectionTest is the answer of a connection test.
+type connectionTest struct {
+	OK bool `json:"ok"`
+	// Error says why the check failed, secrets masked.
+	Error string `json:"error,omitempty"`
+}
+
+func (a *app) testConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	err = a.mesh.Test(r.Context(), tenant, r.PathValue("id"))
+	switch {
+	case err == nil:
+		return writeJSON(w, http.StatusOK, connectionTest{OK: true})
+	case errors.Is(err, mesh.ErrNotFound), r.Context().Err() != nil:
+		return err
+	}
+	// The mesh masks the configuration's secrets in its errors.
+	return writeJSON(w, http.StatusOK, connectionTest{OK: false, Error: err.Error()})
+}
+
+func (a *app) discoverConnection(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	objs, err := a.mesh.Discover(r.Context(), tenant, r.PathValue("id"))
+	switch {
+	case err == nil:
+	case errors.Is(err, mesh.ErrNotFound), r.Context().Err() != nil:
+		return err
+	default:
+		// The source did not answer: a bad gateway, with the mesh's
+		// message (secrets masked).
+		return &httpError{Status: http.StatusBadGateway, Detail: err.Error()}
+	}
+	if objs == nil {
+		objs = []aam.ObjectInfo{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"objects": objs})
+}
+
+// connectionHealth is a connection's health as the console shows it.
+type connectionHealth struct {
+	ID       string         `json:"id"`
+	State    mesh.State     `json:"state"`
+	SafeMode bool           `json:"safe_mode"`
+	Health   mesh.Health    `json:"health"`
+	Pending  []string       `json:"pending_proposals"`
+	Reviews  int            `json:"pending_reviews"`
+	Dead     int            `json:"dead_records"`
+	Drift    int            `json:"drift_events"`
+	Latest   *time.Time     `json:"last_drift_at,omitempty"`
+	Severity drift.Severity `json:"last_drift_severity,omitempty"`
+}
+
+func (a *app) connectionHealth(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := tenancy.FromContext(r.Context())
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	c, err := a.mesh.Connection(r.Context(), tenant, id)
+	if err != nil {
+		return err
+	}
+	out := connectionHealth{ID: c.ID, State: c.State, SafeMode: c.SafeMode, Health: c.Health, Pending: []string{}}
+	for _, p := range c.Pending {
+		out.Pending = append(out.Pending, p.Object)
+	}
+	reviews, err := a.registry.Reviews(tenancy.WithTenant(r.Context(), tenant), repair.ReviewFilter{Status: repair.ReviewPending, Connection: id})
+	if err != nil {
+		return err
+	}
+	out.Reviews = len(reviews)
+	dead, err := a.mesh.DeadRecords(r.Context(), tenant, id, 0)
+	if err != nil {
+		return err
+	}
+	out.Dead = len(dead)
+	evs, err := a.mesh.DriftEvents(r.Context(), tenant, id, 0)
+	if err != nil {
+		return err
+	}
+	out.Drift = len(evs)
+	if len(evs) > 0 {
+		at := evs[0].DetectedAt
+		out.Latest, out.Severity = &at, evs[0].Severity
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -76,6 +76,9 @@ func classify(err error) (status int, detail string) {
 	if status, detail, ok := classifyMesh(err); ok {
 		return status, detail
 	}
+	if status, detail, ok := classifyDCL(err); ok {
+		return status, detail
+	}
 	switch {
 	case errors.As(err, &he):
 		return he.Status, he.Detail

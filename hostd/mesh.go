@@ -46,7 +46,7 @@ func (a *app) openMesh() error {
 		}
 		store = fs
 	}
-	m, err := mesh.New(store, a.registry, a.publisher, mcfg)
+	m, err := mesh.New(store, a.registry, a.dclFeed(a.publisher), mcfg)
 	if err != nil {
 		return fmt.Errorf("mesh: %w", err)
 	}

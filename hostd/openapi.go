@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -31,6 +32,11 @@ func schemaOf(v any) any {
 				return &jsonschema.Schema{Type: "string", Format: "uuid"}
 			case reflect.TypeFor[json.RawMessage](), reflect.TypeFor[mesh.SourceConfig]():
 				return &jsonschema.Schema{Type: "object", Description: "connector configuration; secrets are masked in responses"}
+			}
+			// encoding/json writes a non-struct TextMarshaler (an enum
+			// such as drift.Severity) as a string.
+			if t.Kind() != reflect.Struct && t.Implements(reflect.TypeFor[encoding.TextMarshaler]()) {
+				return &jsonschema.Schema{Type: "string"}
 			}
 			return nil
 		},

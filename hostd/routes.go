@@ -344,6 +344,7 @@ func (a *app) nlpAsk(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, ans)
 }
 
+	a.recordLLMUsage(r.Context(), ans)
 // documentJSON is the wire form of an nlp.Document.
 type documentJSON struct {
 	ID       string            `json:"id"`
