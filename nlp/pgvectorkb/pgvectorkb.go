@@ -50,14 +50,22 @@
 //
 // BenchmarkHybridSearch loads 100k chunks for one tenant and 10k for each
 // of 9 others (384 dimensions, [nlp.HashEmbedder] over synthetic text),
-// builds the halfvec index (m 24, ef_construction 160) and runs
-// [nlp.KB.Search] in hybrid mode (200 searches). On a 2-core machine with
-// no other load it measured p50 16.95 ms and p95 28.24 ms at the defaults
-// (ef_search 200, TextCandidates 1000), with a recall@10 of the HNSW
-// search against exact search of 0.932 (0.862 at ef_search 100, 0.956 at
-// 300, 0.963 at 400; about 15, 21 and 26 ms per vector query). With
-// ef_search 300 the same run gave recall@10 0.956 but p50 25.05 ms and
-// p95 41.91 ms. Hashed embeddings of synthetic text are a hard case for
+// gives the large tenant its partition ([Dedicate]), builds the halfvec
+// indexes (m 24, ef_construction 160) and runs [nlp.KB.Search] in hybrid
+// mode (200 searches), as the application role under row-level security:
+//
+//	go test ./nlp/pgvectorkb -run '^$' -bench BenchmarkHybridSearch -benchtime 200x -benchmem -v
+//
+// Recall@10 of the HNSW search against exact search at the default
+// ef_search 200 is 0.957 with the dedicated partition (0.905 at 100,
+// 0.975 at 300, 0.982 at 400), against 0.937 when the same tenant's rows
+// shared one 190k-row index with the other tenants (0.955 only at 300):
+// the graph walked no longer holds the other 90k vectors. Latency on a
+// 2-core machine shared with other work (load average 13 to 15): p50
+// 42.5 ms, p95 70.7 ms, and about 15 ms per vector query at ef_search
+// 200; the shared index measured, at load 20, p50 97.7 ms, p95 253 ms
+// and 71 ms per vector query, and on a quiet machine p50 16.95 ms and
+// p95 28.24 ms. Hashed embeddings of synthetic text are a hard case for
 // HNSW; model embeddings usually reach a higher recall at the same
 // ef_search.
 //
