@@ -416,7 +416,13 @@ func (a *app) buildMux() *http.ServeMux {
 		if path == "/" {
 			path = "/{$}" // the console's page; a bare "/" would match every path
 		}
-		mux.Handle(rt.method+" "+path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
+		if rt.stream {
+			// A stream lives until the client leaves or the server
+			// stops; it sets a deadline on each write instead.
+			mux.Handle(rt.method+" "+path, h)
+		} else {
+			mux.Handle(rt.method+" "+path, withLimits(h, a.cfg.MaxBodyBytes, timeout))
+		}
 		a.patterns[rt.method+" "+path] = struct{}{}
 	}
 	return mux

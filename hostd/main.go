@@ -125,6 +125,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(a.stopStreams) // live-event streams end, so shutdown does not wait for them
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()

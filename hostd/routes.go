@@ -45,6 +45,9 @@ type route struct {
 	errors []int
 	// timeout overrides Config.HandlerTimeout when positive.
 	timeout time.Duration
+	// stream marks a long-lived response (SSE, WebSocket): it skips
+	// withLimits' time limit and bounds each write itself.
+	stream  bool
 	handler http.Handler
 }
 
