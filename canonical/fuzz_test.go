@@ -153,7 +153,7 @@ func FuzzNormalizeTimestamp(f *testing.F) {
 }
 
 func FuzzNormalizeString(f *testing.F) {
-	for _, s := range []string{" a ", "\xff", "", "\u00a0x\u00a0"} {
+	for _, s := range []string{" a ", "\xff", "", "\u00a0x\u00a0", "Acme - 200 seats", "0065g00000XyZ1AAA", "abcdefg\x85", "x\x00", "\x7f"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -161,6 +161,12 @@ func FuzzNormalizeString(f *testing.F) {
 		checkValueErr(t, TypeString, s, err)
 		if err == nil && (!utf8.ValidString(out) || strings.TrimSpace(out) != out || out == "") {
 			t.Fatalf("%q gave %q", s, out)
+		}
+		// The plain-ASCII fast path must give what trimming and
+		// repairing give.
+		want := strings.ToValidUTF8(strings.TrimSpace(s), "\uFFFD")
+		if want != out {
+			t.Fatalf("%q gave %q, want %q", s, out, want)
 		}
 	})
 }
