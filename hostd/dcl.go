@@ -24,6 +24,7 @@ import (
 	"github.com/autonomos/autonomos/dcl/telemetry"
 	"github.com/autonomos/autonomos/dcl/telemetry/memtelemetry"
 	"github.com/autonomos/autonomos/dcl/telemetry/redistelemetry"
+	"github.com/autonomos/autonomos/flags"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/repair"
 	"github.com/autonomos/autonomos/tenancy"
@@ -31,7 +32,7 @@ import (
 
 // sourceFlag is the per-tenant flag that says where the DCL reads its
 // events from (mesh.SourceFlag).
-const sourceFlag = mesh.SourceFlag
+const sourceFlag = flags.UseAAMAsSource
 
 // dclGroup is the consumer group of the DCL on each tenant's stream.
 const dclGroup = "dcl"
@@ -126,8 +127,17 @@ func (a *app) openDCL(ctx context.Context) error {
 	if a.telemetry, err = telemetry.New(td); err != nil {
 		return fmt.Errorf("LLM telemetry: %w", err)
 	}
-	a.registerJob("dcl.run", func(ctx context.Context, tenant tenancy.ID, _ json.RawMessage) (any, error) {
-		return a.runDCL(ctx, tenant, "dcl.run")
+	a.registerJob("dcl.run", func(ctx context.Context, tenant tenancy.ID, raw json.RawMessage) (any, error) {
+		var in dclRunArgs
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &in); err != nil {
+				return nil, fmt.Errorf("dcl.run job arguments: %w", err)
+			}
+		}
+		if in.Reason == "" {
+			in.Reason = "dcl.run"
+		}
+		return a.runDCL(ctx, tenant, in.Reason)
 	})
 	a.registerJob("onboard", a.onboardJob)
 	a.consumers = newConsumerSet(a)
@@ -376,6 +386,25 @@ func (cs *consumerSet) close() {
 	<-done
 }
 
+// dclRunArgs are the arguments of a "dcl.run" job.
+type dclRunArgs struct {
+	// Reason says why the DCL runs; it is the graph.changed event's.
+	Reason string `json:"reason,omitempty"`
+}
+
+// dclAfterMeshEvent runs the DCL (a job) after each finished sync of a
+// tenant whose DCL_AUTO_RUN flag is on, so that views and graph follow
+// the sources without anyone asking. Runs of one tenant are serialized,
+// and a run that finds nothing new saves no graph version.
+func (a *app) dclAfterMeshEvent(ctx context.Context, e mesh.Event) {
+	if e.Kind != mesh.EventSyncFinished || a.jobs == nil || !a.flagEnabled(ctx, e.Tenant, flags.DCLAutoRun) {
+		return
+	}
+	if _, err := a.jobs.Submit(context.WithoutCancel(ctx), e.Tenant, "dcl.run", "", dclRunArgs{Reason: "synced " + e.Connection}); err != nil {
+		a.log.WarnContext(ctx, "DCL run after sync", "tenant", e.Tenant.String(), "connection", e.Connection, "err", err)
+	}
+}
+
 // dclRunResult is the result of a "dcl.run" job.
 type dclRunResult struct {
 	// GraphVersion is the tenant's graph version after the run.
@@ -479,14 +508,16 @@ func (a *app) mappingConfidence(ctx context.Context, tenant tenancy.ID) (func(ca
 }
 
 // onMappingChanged is called after a person changed a mapping (approved a
-// proposal or a review): the connection is synced again, then the DCL
-// runs, both as one job, so that the change shows in the views and the
-// graph.
+// proposal or a review): the connection is synced again, then (with
+// DCL_AUTO_RUN on, the default) the DCL runs, both as one job, so that
+// the change shows in the views and the graph.
 func (a *app) onMappingChanged(ctx context.Context, tenant tenancy.ID, connection, object string) {
 	if a.jobs == nil {
 		return
 	}
-	if _, err := a.jobs.Submit(ctx, tenant, "onboard", connection, onboardArgs{Connections: []string{connection}, Reason: "mapping changed: " + connection + "/" + object}); err != nil {
+	args := onboardArgs{Connections: []string{connection}, Reason: "mapping changed: " + connection + "/" + object,
+		SkipDCL: !a.flagEnabled(ctx, tenant, flags.DCLAutoRun)}
+	if _, err := a.jobs.Submit(context.WithoutCancel(ctx), tenant, "onboard", connection, args); err != nil {
 		a.log.WarnContext(ctx, "resync after mapping change", "tenant", tenant.String(), "connection", connection, "err", err)
 	}
 }
@@ -496,13 +527,15 @@ func (a *app) onMappingChanged(ctx context.Context, tenant tenancy.ID, connectio
 type onboardArgs struct {
 	Connections []string `json:"connections"`
 	Reason      string   `json:"reason,omitempty"`
+	// SkipDCL syncs only.
+	SkipDCL bool `json:"skip_dcl,omitempty"`
 }
 
 type onboardResult struct {
 	Syncs map[string]mesh.Stats `json:"syncs"`
 	// Errors holds each failed sync's message (secrets masked).
 	Errors map[string]string `json:"errors,omitempty"`
-	DCL    dclRunResult      `json:"dcl"`
+	DCL    *dclRunResult     `json:"dcl,omitempty"`
 }
 
 // onboardJob syncs the connections, then runs the DCL whatever the syncs
@@ -541,12 +574,15 @@ func (a *app) onboardJob(ctx context.Context, tenant tenancy.ID, raw json.RawMes
 			res.Errors[id] = err.Error()
 		}
 	}
+	if in.SkipDCL {
+		return res, nil
+	}
 	reason := in.Reason
 	if reason == "" {
 		reason = "onboard"
 	}
 	d, err := a.runDCL(ctx, tenant, reason)
-	res.DCL = d
+	res.DCL = &d
 	return res, err
 }
 

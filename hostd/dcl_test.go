@@ -16,7 +16,9 @@ import (
 	"github.com/autonomos/autonomos/dcl/duckstore"
 	"github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/graphstore"
+	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/repair"
+	"github.com/autonomos/autonomos/tenancy"
 )
 
 // waitFor polls cond until it holds, for at most 60 s.
@@ -63,17 +65,33 @@ func graphOf(t *testing.T, a *app, token string) graphstore.Graph {
 	return decode[graphstore.Graph](t, r)
 }
 
-// waitOnboarded waits until the demo's DCL run replaced the seeded demo
-// graph with one built from the warehouse.
+// waitDCLIdle waits until the in-process job runner has no job queued or
+// running (syncs, DCL runs: those the demo onboarding, approvals and
+// DCL_AUTO_RUN started).
+func waitDCLIdle(t *testing.T, a *app) {
+	t.Helper()
+	jr, ok := a.jobs.(*jobRunner)
+	if !ok {
+		t.Fatalf("jobs run on %T, not in process", a.jobs)
+	}
+	waitFor(t, "the jobs to finish", func() bool {
+		jr.mu.Lock()
+		defer jr.mu.Unlock()
+		for _, j := range jr.jobs {
+			if j.Status == JobQueued || j.Status == JobRunning {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitOnboarded waits until the demo's onboarding and the DCL runs it
+// caused are done, and returns the graph.
 func waitOnboarded(t *testing.T, a *app, token string) graphstore.Graph {
 	t.Helper()
-	var g graphstore.Graph
-	waitFor(t, "the demo onboarding's graph", func() bool {
-		g = graphOf(t, a, token)
-		_, ok := g.Node("source:crm/crm")
-		return ok
-	})
-	return g
+	waitDCLIdle(t, a)
+	return graphOf(t, a, token)
 }
 
 func query(t *testing.T, a *app, token, sql string) resp {
@@ -118,6 +136,13 @@ func TestDemoOnboardedEndToEnd(t *testing.T) {
 				t.Errorf("no account was merged: %d unified from %d", rows["account_unified"], rows["account"])
 			}
 			counts[aamSource] = rows
+			// The run says which path fed it.
+			j := waitJob(t, a, token, decode[Job](t, do(t, a, "POST", "/api/v1/dcl/run", token, nil)).ID)
+			res0, _ := json.Marshal(j.Result)
+			want := map[bool]string{false: `"source":"legacy"`, true: `"source":"aam"`}[aamSource]
+			if j.Status != JobSucceeded || !bytes.Contains(res0, []byte(want)) || !bytes.Contains(res0, []byte(`"pending_events":0`)) {
+				t.Fatalf("dcl run: %+v %s, want %s", j, res0, want)
+			}
 
 			// One view's rows, capped by limit.
 			r := do(t, a, "GET", "/api/v1/dcl/views/account_unified?limit=3", token, nil)
@@ -366,6 +391,7 @@ func TestApprovedRepairChangesTheGraph(t *testing.T) {
 	if j.Status != JobSucceeded {
 		t.Fatalf("sync after the rewrite: %+v", j)
 	}
+	waitDCLIdle(t, a) // the DCL run after the sync (DCL_AUTO_RUN) changes nothing
 	r := do(t, a, "GET", "/api/v1/reviews?status=pending&connection=crm", token, nil)
 	items := decode[struct{ Items []repair.ReviewItem }](t, r).Items
 	if len(items) != 1 || items[0].Repair.Field != "Website" || items[0].Repair.To != "WebSite" {
@@ -388,11 +414,10 @@ func TestApprovedRepairChangesTheGraph(t *testing.T) {
 	if r := do(t, a, "POST", "/api/v1/reviews/"+items[0].ID+"/approve", token, nil); r.code != http.StatusOK {
 		t.Fatalf("approve: %d %s", r.code, r.body)
 	}
-	var after graphstore.Graph
-	waitFor(t, "a new graph version after the approval", func() bool {
-		after = graphOf(t, a, token)
-		return after.Version > mid.Version
-	})
+	waitDCLIdle(t, a)
+	if after := graphOf(t, a, token); after.Version <= mid.Version {
+		t.Fatalf("graph version %d after the approval, was %d", after.Version, mid.Version)
+	}
 	rows := viewRowsOf(t, a, token)
 	if rows["account"] != rowsBefore["account"]+1 {
 		t.Errorf("accounts after the approval: %d, want %d", rows["account"], rowsBefore["account"]+1)
@@ -445,5 +470,101 @@ func TestDemoOnboardingIsIdempotent(t *testing.T) {
 	res, _ := json.Marshal(j.Result)
 	if j.Status != JobSucceeded || graphOf(t, a2, token).Version != g1.Version {
 		t.Fatalf("DCL run after the restart: %+v (%s); graph version %d, was %d", j, res, graphOf(t, a2, token).Version, g1.Version)
+	}
+}
+
+// TestSourceFlagSwitchLosesNothing switches USE_AAM_AS_SOURCE while a
+// connection keeps syncing: each batch takes one path (direct or through
+// the stream), every row arrives, and none is written twice.
+func TestSourceFlagSwitchLosesNothing(t *testing.T) {
+	a := newTestApp(t, nil)
+	token := login(t, a, DemoEmail, a.demoPassword)
+	all, err := data.FS.ReadFile("crm/accounts.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(all)), "\n")
+	if len(lines) < 8 {
+		t.Fatalf("crm/accounts.csv has %d lines", len(lines))
+	}
+	dir := filepath.Join(a.sourcesDir(a.demoTenant), "crm")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "accounts.csv")
+	appendLines := func(ls []string) {
+		t.Helper()
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, l := range ls {
+			if !strings.HasSuffix(l, "\n") {
+				l += "\n"
+			}
+			if _, err := f.WriteString(l); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	setFlag := func(on bool) {
+		t.Helper()
+		if r := do(t, a, "PUT", "/api/v1/flags/USE_AAM_AS_SOURCE", token, map[string]bool{"on": on}); r.code != http.StatusOK {
+			t.Fatalf("set USE_AAM_AS_SOURCE=%v: %d %s", on, r.code, r.body)
+		}
+	}
+	sync := func(want int) {
+		t.Helper()
+		stats := syncStats(t, a, token, "crm")
+		if stats["events_published"].(float64) != float64(want) {
+			t.Fatalf("sync published %v events, want %d: %v", stats["events_published"], want, stats)
+		}
+	}
+	appendLines(lines[:4]) // header and 3 rows
+	if r := do(t, a, "POST", "/api/v1/connections", token, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm", "system": "crm"}}); r.code != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.code, r.body)
+	}
+	if r := do(t, a, "PATCH", "/api/v1/connections/crm", token, map[string]any{"safe_mode": false}); r.code != http.StatusOK {
+		t.Fatalf("safe mode off: %d %s", r.code, r.body)
+	}
+	sync(3) // flag off: direct
+	setFlag(true)
+	appendLines(lines[4:6])
+	sync(2) // through the stream
+	setFlag(false)
+	appendLines(lines[6:8])
+	sync(2) // direct again
+
+	j := waitJob(t, a, token, decode[Job](t, do(t, a, "POST", "/api/v1/dcl/run", token, nil)).ID)
+	if j.Status != JobSucceeded {
+		t.Fatalf("dcl run: %+v", j)
+	}
+	res := decode[queryJSON](t, query(t, a, token, "SELECT count(*), count(DISTINCT _source_key) FROM account"))
+	if fmt.Sprint(res.Rows) != "[[7 7]]" {
+		t.Fatalf("accounts after the switches: %v, want 7 rows of 7 records", res.Rows)
+	}
+	if st := a.engine.Stats(); st.Written != 7 || st.Rejected != 0 {
+		t.Fatalf("engine wrote %d events (%d rejected), want each of the 7 once", st.Written, st.Rejected)
+	}
+}
+
+// TestTelemetryCountsLLMAnswers: an answer from the LLM is counted for
+// its tenant and model; an extractive one is not.
+func TestTelemetryCountsLLMAnswers(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.OpenAIModel = "test-model" })
+	tokenA := login(t, a, DemoEmail, a.demoPassword)
+	tokenB, _ := register(t, a, "Beta", "bob@beta.example")
+	ctx := tenancy.WithTenant(context.Background(), a.demoTenant)
+	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerLLM, Tokens: nlp.Tokens{Prompt: 120, Completion: 30}})
+	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerLLM, Tokens: nlp.Tokens{Prompt: 80, Completion: 20}})
+	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerExtractive})
+	r := do(t, a, "GET", "/api/v1/telemetry", tokenA, nil)
+	tj := decode[telemetryJSON](t, r)
+	if u := tj.Models["test-model"]; r.code != http.StatusOK || u.Calls != 2 || u.PromptTokens != 200 || u.CompletionTokens != 50 || tj.Total != u {
+		t.Fatalf("telemetry: %d %s", r.code, r.body)
+	}
+	if tj := decode[telemetryJSON](t, do(t, a, "GET", "/api/v1/telemetry", tokenB, nil)); len(tj.Models) != 0 {
+		t.Fatalf("tenant B sees A's telemetry: %+v", tj)
 	}
 }

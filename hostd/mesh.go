@@ -81,6 +81,7 @@ func (a *app) meshHook(ctx context.Context, e mesh.Event) {
 		a.metrics.meshItems.WithLabelValues(kind).Add(float64(e.Count))
 	}
 	a.emit(ctx, e.Tenant, "mesh."+kind, e)
+	a.dclAfterMeshEvent(ctx, e)
 }
 
 // newSubscriber subscribes group to tenant's canonical events: the
