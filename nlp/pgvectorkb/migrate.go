@@ -35,8 +35,8 @@ const (
 
 // Migrate brings the knowledge-base schema of the database behind pool up
 // to date with pressly/goose: tables kb_documents and kb_chunks (vector
-// dimension [Dimension]), the HNSW and GIN indexes and the row-level
-// security policies. Concurrent calls are serialized by a lock table.
+// dimension [Dimension]; partitioned by tenant, see [Dedicate]), the HNSW
+// and GIN indexes and the row-level security policies. Concurrent calls are serialized by a lock table.
 // Run it as the role that owns the tables (it may need to create the
 // vector extension), not the application role the [Store] uses; logger
 // may be nil.

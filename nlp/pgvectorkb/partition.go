@@ -40,11 +40,13 @@ func PartitionName(tenant tenancy.ID) string {
 // partition.
 //
 // Run it as the role that owns the tables (pool is such a role's, as
-// for [Migrate]); it is one transaction, holds an ACCESS EXCLUSIVE lock
-// on the shared partition while it runs (writes and searches of every
-// tenant in it wait) and builds the indexes of the new partition, so it
-// takes about as long as building an index of that many chunks. It does
-// nothing for a tenant that has its partition already. cfg may be nil.
+// for [Migrate]). It is one transaction that takes about as long as
+// building an index of the tenant's chunks. While it runs, writes to
+// the knowledge base wait (every tenant's); searches go on, except
+// during the final swap, which is short: the delete from the shared
+// partition and the attach of the new one, whose indexes are built by
+// then. It does nothing for a tenant that has its partition already.
+// cfg may be nil.
 func Dedicate(ctx context.Context, pool pgtenant.Beginner, tenant tenancy.ID, cfg *DedicateConfig) error {
 	if err := tenant.Validate(); err != nil {
 		return err
@@ -64,10 +66,19 @@ func Dedicate(ctx context.Context, pool pgtenant.Beginner, tenant tenancy.ID, cf
 				return fmt.Errorf("%w: DedicateConfig.MaintenanceWorkMem %q: %v", nlp.ErrInvalidConfig, c.MaintenanceWorkMem, err)
 			}
 		}
-		// Serializes concurrent calls; ATTACH needs this lock on the
-		// DEFAULT partition anyway.
-		if _, err := tx.Exec(ctx, `LOCK TABLE kb_chunks_shared IN ACCESS EXCLUSIVE MODE`); err != nil {
-			return err
+		// Locks in the order writers take them (documents, then chunks),
+		// so that no Put deadlocks with this: SHARE ROW EXCLUSIVE on
+		// kb_documents is also what ATTACH takes there to check the
+		// cloned foreign key, and it keeps a second Dedicate out. SHARE
+		// on the shared partition stops writes to it, so the copy below
+		// misses nothing, and lets searches through.
+		for _, s := range []string{
+			`LOCK TABLE kb_documents IN SHARE ROW EXCLUSIVE MODE`,
+			`LOCK TABLE kb_chunks_shared IN SHARE MODE`,
+		} {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return err
+			}
 		}
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
@@ -76,22 +87,59 @@ func Dedicate(ctx context.Context, pool pgtenant.Beginner, tenant tenancy.ID, cf
 		if exists {
 			return nil
 		}
+		// The definitions of kb_chunks' partitioned indexes, for the new
+		// table: ATTACH adopts an index that matches instead of building
+		// one while it holds its lock.
+		var defs []string
+		rows, err := tx.Query(ctx, `SELECT pg_get_indexdef(indexrelid) FROM pg_index
+			WHERE indrelid = 'kb_chunks'::regclass AND NOT indisprimary ORDER BY indexrelid`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return err
+			}
+			defs = append(defs, d)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		// The literal is a tenancy.ID's canonical text: no quoting issue.
 		lit := "'" + tenant.String() + "'"
-		policy := `(tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`
-		for _, s := range []string{
+		stmts := []string{
 			`CREATE TABLE ` + ident + ` (LIKE kb_chunks INCLUDING DEFAULTS INCLUDING GENERATED)`,
 			`INSERT INTO ` + ident + ` (tenant_id, doc_id, seq, title, content, tags, embedding)
 				SELECT tenant_id, doc_id, seq, title, content, tags, embedding FROM kb_chunks_shared WHERE tenant_id = ` + lit,
-			`DELETE FROM kb_chunks_shared WHERE tenant_id = ` + lit,
-			// ATTACH builds the partitioned indexes' counterparts on the
-			// new partition and clones the foreign key.
-			`ALTER TABLE kb_chunks ATTACH PARTITION ` + ident + ` FOR VALUES IN (` + lit + `)`,
-			`ALTER TABLE ` + ident + ` ENABLE ROW LEVEL SECURITY`,
-			`ALTER TABLE ` + ident + ` FORCE ROW LEVEL SECURITY`,
-			`CREATE POLICY tenant_isolation ON ` + ident + ` AS PERMISSIVE FOR ALL USING ` + policy + ` WITH CHECK ` + policy,
-			`ANALYZE ` + ident,
-		} {
+			`ALTER TABLE ` + ident + ` ADD PRIMARY KEY (tenant_id, doc_id, seq)`,
+			// Spares ATTACH its scan of the new table.
+			`ALTER TABLE ` + ident + ` ADD CONSTRAINT kb_chunks_tenant CHECK (tenant_id = ` + lit + `)`,
+		}
+		for _, d := range defs {
+			// "CREATE [UNIQUE] INDEX name ON ONLY public.kb_chunks USING ..."
+			i := strings.Index(d, " USING ")
+			if i < 0 {
+				continue // not expected; ATTACH builds what is missing
+			}
+			create := "CREATE INDEX ON "
+			if strings.HasPrefix(d, "CREATE UNIQUE INDEX ") {
+				create = "CREATE UNIQUE INDEX ON "
+			}
+			stmts = append(stmts, create+ident+d[i:])
+		}
+		stmts = append(stmts,
+			`LOCK TABLE kb_chunks_shared IN ACCESS EXCLUSIVE MODE`,
+			`DELETE FROM kb_chunks_shared WHERE tenant_id = `+lit,
+			`ALTER TABLE kb_chunks ATTACH PARTITION `+ident+` FOR VALUES IN (`+lit+`)`,
+			`ALTER TABLE `+ident+` DROP CONSTRAINT kb_chunks_tenant`,
+			`ALTER TABLE `+ident+` ENABLE ROW LEVEL SECURITY`,
+			`ALTER TABLE `+ident+` FORCE ROW LEVEL SECURITY`,
+			`CREATE POLICY tenant_isolation ON `+ident+` AS PERMISSIVE FOR ALL USING `+policySQL+` WITH CHECK `+policySQL,
+			`ANALYZE `+ident,
+		)
+		for _, s := range stmts {
 			if _, err := tx.Exec(ctx, s); err != nil {
 				return err
 			}
@@ -100,3 +148,6 @@ func Dedicate(ctx context.Context, pool pgtenant.Beginner, tenant tenancy.ID, cf
 	})
 	return wrap(ctx, "dedicate a partition", tenant, err)
 }
+
+// policySQL is the row-level security expression of migration 00001.
+const policySQL = `(tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)`

@@ -191,6 +191,20 @@ func TestDedicate(t *testing.T) {
 	if err := pgtenant.CheckTables(ctx, roles.Owner); err != nil {
 		t.Fatal(err)
 	}
+	// The partition has one index per index of kb_chunks, each attached
+	// to it (built before ATTACH and adopted, not built twice).
+	var parentIdx, partIdx, attached int
+	err = roles.Owner.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM pg_index WHERE indrelid = 'kb_chunks'::regclass),
+		(SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass),
+		(SELECT count(*) FROM pg_index i JOIN pg_inherits h ON h.inhrelid = i.indexrelid WHERE i.indrelid = $1::regclass)`,
+		pgvectorkb.PartitionName(a)).Scan(&parentIdx, &partIdx, &attached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parentIdx < 3 || partIdx != parentIdx || attached != parentIdx {
+		t.Fatalf("kb_chunks has %d indexes, the partition %d, %d of them attached; want the same number, at least 3", parentIdx, partIdx, attached)
+	}
 	for _, c := range []struct {
 		tenant tenancy.ID
 		query  string
