@@ -40,6 +40,7 @@ import (
 //	                            /api/v1/reviews?limit=10, the default) or
 //	                            "dcl" (POST /api/v1/dcl/query, a count
 //	                            over a unified view)
+//	HOSTD_LOADTEST_SQL          the DCL query's SQL, to try others
 //	HOSTD_LOADTEST_CPUPROFILE   file for the server's CPU profile
 //
 // GOGC and GOMEMLIMIT are passed on to the server process like every
@@ -96,7 +97,9 @@ func TestLoadServe(t *testing.T) {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	cfg := testConfig(t, nil, func(c *Config) { c.RateLimit = 1e9; c.RateBurst = 1 << 30 })
+	// As an operator's first start: the demo onboarded (sources synced,
+	// views and graph built by the DCL), which the DCL query needs.
+	cfg := testConfig(t, nil, func(c *Config) { c.RateLimit = 1e9; c.RateBurst = 1 << 30; c.OnboardDemo = true })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); cancel() }()
@@ -216,7 +219,15 @@ func smallQuery(tb testing.TB) loadRequest {
 	case "", "reviews":
 		return loadRequest{"GET", "/api/v1/reviews?limit=10", ""}
 	case "dcl":
-		return loadRequest{"POST", "/api/v1/dcl/query", `{"sql":"SELECT count(*) AS n FROM account_unified"}`}
+		sql := os.Getenv("HOSTD_LOADTEST_SQL")
+		if sql == "" {
+			sql = "SELECT count(*) AS n FROM account_unified"
+		}
+		body, err := json.Marshal(map[string]string{"sql": sql})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return loadRequest{"POST", "/api/v1/dcl/query", string(body)}
 	default:
 		tb.Fatalf("HOSTD_LOADTEST_QUERY=%q: want reviews or dcl", q)
 		return loadRequest{}
