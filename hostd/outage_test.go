@@ -298,7 +298,7 @@ func getJob(t *testing.T, a *app, token, id string) Job {
 // waitRiverIdle waits until River holds no job that is not finished.
 func waitRiverIdle(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		var n int
 		err := pool.QueryRow(context.Background(), "select count(*) from river_job where finalized_at is null").Scan(&n)
