@@ -344,10 +344,10 @@ func (a *app) nlpAsk(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	a.recordLLMUsage(r.Context(), ans)
 	return writeJSON(w, http.StatusOK, ans)
 }
 
-	a.recordLLMUsage(r.Context(), ans)
 // documentJSON is the wire form of an nlp.Document.
 type documentJSON struct {
 	ID       string            `json:"id"`
