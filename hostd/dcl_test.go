@@ -176,6 +176,15 @@ func TestDemoOnboardedEndToEnd(t *testing.T) {
 			if got := fmt.Sprint(decode[queryJSON](t, open).Rows[0][0]); got != sum.Figures[1].Value {
 				t.Errorf("open invoices: summary %s, query %s", sum.Figures[1].Value, got)
 			}
+			r = do(t, a, "GET", "/api/v1/nlp/summary/cro", token, nil)
+			cro := decode[summaryJSON](t, r)
+			openDeals := fmt.Sprint(decode[queryJSON](t, query(t, a, token, "SELECT count(*) FROM opportunity WHERE NOT is_closed")).Rows[0][0])
+			if r.code != http.StatusOK || len(cro.Figures) < 3 || cro.Figures[1].Name != "pipeline.count" || cro.Figures[1].Value != openDeals || openDeals == "0" {
+				t.Fatalf("CRO summary: %d %s, want %s open deals", r.code, r.body, openDeals)
+			}
+			if r := do(t, a, "GET", "/api/v1/nlp/summary/coo", token, nil); r.code != http.StatusOK || !bytes.Contains(r.body, []byte(`"activities.total"`)) {
+				t.Fatalf("COO summary: %d %s", r.code, r.body)
+			}
 			r = do(t, a, "GET", "/api/v1/nlp/summary/cto", token, nil)
 			if cto := decode[summaryJSON](t, r); r.code != http.StatusOK || cto.Figures[0].Value != fmt.Sprint(len(data.Sources)) {
 				t.Fatalf("CTO summary: %d %s", r.code, r.body)

@@ -57,8 +57,13 @@ func intOf(v any) int {
 	return int(n)
 }
 
-// open means not closed and not won, as far as the source says.
-const openDeal = "NOT coalesce(is_closed, false) AND NOT coalesce(is_won, false)"
+// A deal is closed when the source says so, or, when it does not, when
+// its stage starts with "closed" ("Closed Won", "closed_lost"); open is
+// neither closed nor won.
+const (
+	closedDeal = "coalesce(is_closed, lower(coalesce(stage, '')) LIKE 'closed%')"
+	openDeal   = "NOT " + closedDeal + " AND NOT coalesce(is_won, false)"
+)
 
 // PipelineByStage implements nlp.Figures.
 func (f *dclFigures) PipelineByStage(ctx context.Context, tenant tenancy.ID) ([]nlp.StageTotal, error) {
@@ -84,7 +89,7 @@ func (f *dclFigures) PipelineByStage(ctx context.Context, tenant tenancy.ID) ([]
 func (f *dclFigures) WinRate(ctx context.Context, tenant tenancy.ID, since time.Time) (nlp.WinRate, error) {
 	rows, err := f.query(ctx, tenant, `SELECT
 		CAST(count(*) FILTER (WHERE coalesce(is_won, false)) AS BIGINT),
-		CAST(count(*) FILTER (WHERE coalesce(is_closed, false) AND NOT coalesce(is_won, false)) AS BIGINT)
+		CAST(count(*) FILTER (WHERE `+closedDeal+` AND NOT coalesce(is_won, false)) AS BIGINT)
 		FROM opportunity WHERE NOT _deleted AND close_date >= CAST(`+sqlTime(since)+` AS DATE)`)
 	if err != nil {
 		return nlp.WinRate{}, err
