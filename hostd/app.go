@@ -440,3 +440,4 @@ func (a *app) maxTimeout() time.Duration {
 func (a *app) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})
 }
+	a.registerKnowledgeJobs()
