@@ -178,7 +178,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	}
 	mcfg := &repair.MatcherConfig{Memory: memory}
 	if cfg.OpenAIAPIKey != "" {
-		adv, err := repair.NewOpenAIAdvisor(repair.OpenAIAdvisorConfig{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel})
+		adv, err := repair.NewOpenAIAdvisor(repair.OpenAIAdvisorConfig{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Usage: advisorUsage{a}})
 		if err != nil {
 			return nil, fmt.Errorf("LLM mapping advisor (OPENAI_BASE_URL, OPENAI_MODEL): %w", err)
 		}

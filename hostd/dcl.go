@@ -553,7 +553,7 @@ func (a *app) onboardJob(ctx context.Context, tenant tenancy.ID, raw json.RawMes
 			err error
 		)
 		for {
-			st, err = a.mesh.Sync(ctx, tenant, id)
+			st, err = a.runSync(ctx, tenant, id)
 			if !errors.Is(err, mesh.ErrSyncInProgress) {
 				break
 			}
@@ -858,6 +858,21 @@ func (a *app) recordLLMUsage(ctx context.Context, ans *nlp.Answer) {
 	}
 	if err := a.telemetry.Record(ctx, tenant, a.cfg.OpenAIModel, int64(ans.Tokens.Prompt), int64(ans.Tokens.Completion)); err != nil {
 		a.log.WarnContext(ctx, "record LLM telemetry", "tenant", tenant.String(), "err", err)
+	}
+}
+
+// advisorUsage counts the mapping advisor's LLM calls (repair's
+// OpenAIAdvisor) in the tenant's telemetry. The advisor is made before the
+// DCL opens, so it reads a.telemetry when a call is made. Answers from the
+// advisor's cache are no LLM call and are not counted.
+type advisorUsage struct{ a *app }
+
+func (u advisorUsage) RecordUsage(ctx context.Context, tenant tenancy.ID, x repair.Usage) {
+	if x.Calls == 0 || u.a.telemetry == nil {
+		return
+	}
+	if err := u.a.telemetry.Record(ctx, tenant, u.a.cfg.OpenAIModel, x.PromptTokens, x.CompletionTokens); err != nil {
+		u.a.log.WarnContext(ctx, "record LLM telemetry", "tenant", tenant.String(), "err", err)
 	}
 }
 

@@ -568,9 +568,13 @@ func TestTelemetryCountsLLMAnswers(t *testing.T) {
 	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerLLM, Tokens: nlp.Tokens{Prompt: 120, Completion: 30}})
 	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerLLM, Tokens: nlp.Tokens{Prompt: 80, Completion: 20}})
 	a.recordLLMUsage(ctx, &nlp.Answer{Mode: nlp.AnswerExtractive})
+	// The mapping advisor's calls count too; its cache hits do not.
+	adv := advisorUsage{a}
+	adv.RecordUsage(ctx, a.demoTenant, repair.Usage{Calls: 1, PromptTokens: 300, CompletionTokens: 40})
+	adv.RecordUsage(ctx, a.demoTenant, repair.Usage{CacheHits: 1})
 	r := do(t, a, "GET", "/api/v1/telemetry", tokenA, nil)
 	tj := decode[telemetryJSON](t, r)
-	if u := tj.Models["test-model"]; r.code != http.StatusOK || u.Calls != 2 || u.PromptTokens != 200 || u.CompletionTokens != 50 || tj.Total != u {
+	if u := tj.Models["test-model"]; r.code != http.StatusOK || u.Calls != 3 || u.PromptTokens != 500 || u.CompletionTokens != 90 || tj.Total != u {
 		t.Fatalf("telemetry: %d %s", r.code, r.body)
 	}
 	if tj := decode[telemetryJSON](t, do(t, a, "GET", "/api/v1/telemetry", tokenB, nil)); len(tj.Models) != 0 {
