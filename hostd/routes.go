@@ -57,6 +57,7 @@ func (a *app) routeTable() []route {
 	var rts []route
 	rts = append(rts, a.coreRoutes()...)
 	rts = append(rts, a.connectionRoutes()...)
+	rts = append(rts, a.knowledgeRoutes()...)
 	rts = append(rts, a.dclRoutes()...)
 	rts = append(rts, a.liveRoutes()...)
 	rts = append(rts, a.flagRoutes()...)
@@ -84,10 +85,6 @@ func (a *app) coreRoutes() []route {
 		{method: "POST", path: "/api/v1/nlp/route", in: routeRequest{}, out: routeResponse{}, tag: "nlp", summary: "Route a question to a persona (CRO, CFO, COO, CTO).", auth: true, body: "{question, persona?}", ok: 200, errors: []int{400, 413}, handler: a.handle(a.nlpRoute)},
 
 		{method: "POST", path: "/api/v1/nlp/ask", in: askRequest{}, out: nlp.Answer{}, tag: "nlp", summary: "Answer a question from the tenant's knowledge (LLM with citations, or extractive).", auth: true, body: "{question, persona?, all_scopes?}", ok: 200, errors: []int{400, 413}, timeout: 60 * time.Second, handler: a.handle(a.nlpAsk)},
-		{method: "GET", path: "/api/v1/nlp/documents", out: struct {
-			Documents []documentJSON `json:"documents"`
-		}{}, tag: "nlp", summary: "The tenant's knowledge documents.", auth: true, ok: 200, handler: a.handle(a.listDocuments)},
-		{method: "POST", path: "/api/v1/nlp/documents", in: documentJSON{}, out: documentJSON{}, tag: "nlp", summary: "Add or replace a knowledge document.", auth: true, body: "{id, title, text, tags?, metadata?}", ok: 201, errors: []int{400, 413}, handler: a.handle(a.addDocument)},
 
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}", out: repair.MappingVersion{}, tag: "mappings", summary: "The current mapping of a connection's object.", auth: true, ok: 200, errors: []int{404}, handler: a.handle(a.getMapping)},
 		{method: "GET", path: "/api/v1/mappings/{connection}/{object}/history", out: struct {
@@ -346,57 +343,6 @@ func (a *app) nlpAsk(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.recordLLMUsage(r.Context(), ans)
 	return writeJSON(w, http.StatusOK, ans)
-}
-
-// documentJSON is the wire form of an nlp.Document.
-type documentJSON struct {
-	ID       string            `json:"id"`
-	Title    string            `json:"title"`
-	Text     string            `json:"text,omitempty"`
-	Tags     []string          `json:"tags,omitempty"`
-	Metadata map[string]string `json:"metadata,omitempty"`
-	Added    time.Time         `json:"added,omitzero"`
-	Chunks   int               `json:"chunks"`
-}
-
-func docJSON(d nlp.Document, withText bool) documentJSON {
-	j := documentJSON{ID: d.ID, Title: d.Title, Tags: d.Tags, Metadata: d.Metadata, Added: d.Added, Chunks: d.Chunks}
-	if withText {
-		j.Text = d.Text
-	}
-	return j
-}
-
-func (a *app) listDocuments(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := tenancy.FromContext(r.Context())
-	if err != nil {
-		return err
-	}
-	docs, err := a.kb.List(r.Context(), tenant)
-	if err != nil {
-		return err
-	}
-	out := make([]documentJSON, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, docJSON(d, false))
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"documents": out})
-}
-
-func (a *app) addDocument(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := tenancy.FromContext(r.Context())
-	if err != nil {
-		return err
-	}
-	var req documentJSON
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	d, err := a.kb.Add(r.Context(), tenant, nlp.Document{ID: req.ID, Title: req.Title, Text: req.Text, Tags: req.Tags, Metadata: req.Metadata})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, docJSON(d, false))
 }
 
 func mappingKey(r *http.Request) repair.MappingKey {
