@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -271,7 +272,9 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 	// A column of a real source is renamed; the sync queues a repair.
 	reviewID := queueRepairByDrift(t, a, token)
 	waitJobsSettled(t, a)
-	before := apiGraph(t, a, token).Version
+	gBefore := apiGraph(t, a, token)
+	before := gBefore.Version
+	_, rowsBefore := objectRows(t, gBefore, driftConn, driftObject)
 	if err := pollPage(bctx, "the page to show the graph before the approval", fmt.Sprintf(`document.getElementById("graph-version").textContent === "%d"`, before), 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -296,9 +299,29 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 		t.Fatalf("review after the click: %d %s", r.code, r.body)
 	}
 	err = pollPage(bctx, "the graph to change", fmt.Sprintf(`+document.getElementById("graph-version").textContent > %d`, before), 30*time.Second)
+	if err != nil {
+		saveScreenshot(t, bctx, dir, "console.png")
+		t.Fatal(err)
+	}
+
+	// The ask box shows the persona the API routes the question to.
+	const question = "Which invoices are overdue and how much cash do we expect this quarter?"
+	err = chromedp.Do(bctx,
+		chromedp.SendKeys(chromedp.CSS("#ask-question"), question),
+		chromedp.Click(chromedp.CSS("#ask-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#answer .persona")),
+	)
 	saveScreenshot(t, bctx, dir, "console.png")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ask: %v", err)
+	}
+	persona, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#answer .persona")))
+	r = do(t, a, "POST", "/api/v1/nlp/ask", token, map[string]string{"question": question})
+	var ans struct {
+		Persona string `json:"persona"`
+	}
+	if err != nil || json.Unmarshal(r.body, &ans) != nil || ans.Persona == "" || persona != ans.Persona {
+		t.Fatalf("page shows persona %q (%v); the API answers %d %s", persona, err, r.code, r.body)
 	}
 	after := apiGraph(t, a, token)
 	shown, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#graph-version")))
@@ -308,6 +331,16 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 	nodes, err = chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#graph g.node").length`))
 	if err != nil || nodes != len(after.Nodes) {
 		t.Fatalf("after the change the page shows %d nodes (%v), the graph has %d", nodes, err, len(after.Nodes))
+	}
+	// The accounts that came in with the approved repair are counted on
+	// the page.
+	edge, rowsAfter := objectRows(t, after, driftConn, driftObject)
+	if rowsAfter != rowsBefore+driftNewRows {
+		t.Fatalf("%s/%s rows %d after the approval, want %d + %d", driftConn, driftObject, rowsAfter, rowsBefore, driftNewRows)
+	}
+	label, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector('#graph [data-edge=%q]') || {}).textContent || ""`, edge.From+"->"+edge.To)))
+	if err != nil || strings.ReplaceAll(label, ",", "") != fmt.Sprintf("%d rows", rowsAfter) {
+		t.Fatalf("page labels the %s edge %q (%v), want %d rows", edge.To, label, err, rowsAfter)
 	}
 }
 
@@ -339,6 +372,25 @@ func waitJobsSettled(t *testing.T, a *app) {
 	}
 }
 
+// objectRows finds the contains edge of a connection's object in g and
+// returns it with its row count.
+func objectRows(t *testing.T, g graphstore.Graph, conn, object string) (graphstore.Edge, int64) {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, n := range g.Nodes {
+		if n.Kind == graphstore.KindObject && n.Attributes["connection_id"] == conn && n.Attributes["object"] == object {
+			ids[n.ID] = true
+		}
+	}
+	for _, e := range g.Edges {
+		if e.Kind == graphstore.EdgeContains && ids[e.To] {
+			return e, e.RowCount
+		}
+	}
+	t.Fatalf("graph version %d has no contains edge for %s/%s", g.Version, conn, object)
+	return graphstore.Edge{}, 0
+}
+
 func hasLabel(labels []string, part string) bool {
 	for _, l := range labels {
 		if strings.Contains(l, part) {
@@ -361,14 +413,20 @@ func apiGraph(t *testing.T, a *app, token string) graphstore.Graph {
 	return g
 }
 
+// The demo CRM's accounts, which queueRepairByDrift changes.
+const (
+	driftConn, driftObject = "crm", "accounts"
+	driftNewRows           = 2
+)
+
 // queueRepairByDrift renames the Website column of the demo CRM's
 // accounts.csv in the tenant's sources directory (where the demo
-// onboarding put it), syncs the connection
+// onboarding put it) and adds driftNewRows accounts, syncs the connection
 // through the API with Safe Mode on (so the sure repair waits for a
 // person) and returns the id of the review it queued.
 func queueRepairByDrift(t *testing.T, a *app, token string) string {
 	t.Helper()
-	const conn, object, column, renamed = "crm", "accounts", "Website", "CompanyWebsite"
+	const conn, object, column, renamed = driftConn, driftObject, "Website", "CompanyWebsite"
 	if r := do(t, a, "GET", "/api/v1/connections/"+conn, token, nil); r.code != http.StatusOK {
 		t.Fatalf("the demo onboarding made no %s connection: %d %s", conn, r.code, r.body)
 	}
@@ -386,7 +444,14 @@ func queueRepairByDrift(t *testing.T, a *app, token string) string {
 		t.Fatalf("%s: header %q has no %s column", file, header, column)
 	}
 	header = bytes.Replace(header, []byte(","+column+","), []byte(","+renamed+","), 1)
-	if err := os.WriteFile(file, append(append(header, '\n'), rest...), 0o644); err != nil {
+	// New accounts in the new shape: once the repair is approved they flow
+	// in, and the graph's row counts move.
+	var added bytes.Buffer
+	for i := range driftNewRows {
+		fmt.Fprintf(&added, "001Dn00000009%02dAAA,Console Test %d Ltd,https://console-test-%d.example,Software,%d,1000000,Germany,+49 30 9000%02d,005A1,2025-06-01T09:00:00Z,2025-06-01T09:00:00Z\n", i, i, i, 10+i, i)
+	}
+	rest = append(bytes.TrimRight(rest, "\n"), '\n')
+	if err := os.WriteFile(file, slices.Concat(header, []byte("\n"), rest, added.Bytes()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	syncStats(t, a, token, conn)

@@ -468,10 +468,10 @@
   async function loadDrift() {
     try {
       const { data } = await api("GET", "/api/v1/drift/events?limit=100");
-      const events = (data && (data.events || data.items)) || [];
-      const by = new Map();
+      const events = (data && data.events) || [];
+      const by = new Map(); // newest first, as the API lists them
       for (const ev of events) {
-        const c = ev.connection_id || ev.connection || (ev.key && ev.key.connection_id) || "";
+        const c = ev.connection_id || "";
         if (!by.has(c)) by.set(c, []);
         by.get(c).push(ev);
       }
@@ -495,15 +495,30 @@
         const status = h.status || "unknown";
         const events = drift ? drift.get(c.id) || [] : null;
         const pending = (c.pending || []).length;
-        let driftText = events === null ? "–" : events.length ? events.length + " recent" : "none";
-        if (pending) driftText += " · " + pending + " new object" + (pending > 1 ? "s" : "") + " waiting";
+        const driftCell = el("td", { class: "meta" });
+        if (events === null) driftCell.append("–");
+        else if (!events.length) driftCell.append("none");
+        else {
+          const last = events[0];
+          const changes = (last.changes || []).map((ch) => ch.kind + " " + ch.field).join(", ");
+          const repairs = (last.repairs || []).map((r) => r.field + (r.to ? " → " + r.to : "") + " " + r.status).join(", ");
+          driftCell.append(
+            el("span", { class: "block", text: events.length + " recent" }),
+            el("span", {
+              class: "block",
+              title: [changes, repairs].filter(Boolean).join("; "),
+              text: last.object + " · " + last.severity,
+            }),
+          );
+        }
+        if (pending) driftCell.append(el("span", { class: "block", text: pending + " new object" + (pending > 1 ? "s" : "") + " waiting" }));
         return el(
           "tr",
           { "data-connection": c.id },
           el("th", { scope: "row" }, el("span", { text: c.name || c.id }), el("span", { class: "meta block", text: c.kind + (c.safe_mode ? " · safe mode" : "") })),
           el("td", {}, el("span", { class: "pill health-" + status, text: status }), h.failures ? el("span", { class: "meta block", text: h.failures + " failed in a row" }) : null, h.last_error ? el("span", { class: "meta block error-text", title: h.last_error, text: shorten(h.last_error, 40) }) : null),
           el("td", { class: "meta", text: fmtTime(h.last_sync_at) }),
-          el("td", { class: "meta", text: driftText }),
+          driftCell,
         );
       }),
     );
@@ -569,7 +584,12 @@
   }
 
   function onEvent(type, data) {
-    if (type === "graph.changed") {
+    if (type === "reset") {
+      // The server could not replay what this page missed: read it all.
+      reloadSoon("graph", loadGraph);
+      reloadSoon("reviews", loadReviews);
+      reloadSoon("connections", loadConnections);
+    } else if (type === "graph.changed") {
       reloadSoon("graph", loadGraph);
     } else if (type.startsWith("review.") || type === "mesh.repair.queued" || type === "mesh.repair.applied") {
       reloadSoon("reviews", loadReviews);
