@@ -45,7 +45,11 @@ import (
 //
 // GOGC and GOMEMLIMIT are passed on to the server process like every
 // other variable, so a setting can be tried on the server as it would be
-// run.
+// run. Measured so (Nov 2026): the server's live heap is ~6 MB, GC is ~5%
+// of its CPU at 2000 requests/s, and GOGC=400 changed cpu-us/req by less
+// than the noise of a shared machine, so hostd keeps the runtime's
+// defaults; under a memory cap (a container), GOMEMLIMIT a little under
+// the cap is the setting worth making.
 
 // TestLoad is the bounded load test: authenticated GET
 // /api/v1/graph and a small query (review queue) alternating at a fixed
