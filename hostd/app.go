@@ -199,6 +199,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err := a.openNLP(); err != nil {
 		return nil, err
 	}
+	a.registerKnowledgeJobs()
 	if err := a.openMesh(); err != nil {
 		return nil, err
 	}
@@ -440,4 +441,3 @@ func (a *app) maxTimeout() time.Duration {
 func (a *app) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})
 }
-	a.registerKnowledgeJobs()
