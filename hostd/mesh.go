@@ -56,7 +56,7 @@ func (a *app) openMesh() error {
 		if err := json.Unmarshal(args, &in); err != nil {
 			return nil, fmt.Errorf("sync job arguments: %w", err)
 		}
-		return a.mesh.Sync(ctx, tenant, in.Connection)
+		return a.runSync(ctx, tenant, in.Connection)
 	})
 	a.registerJob("heal", func(ctx context.Context, tenant tenancy.ID, _ json.RawMessage) (any, error) {
 		res, err := a.mesh.Heal(ctx, tenant)
@@ -66,6 +66,38 @@ func (a *app) openMesh() error {
 		return res, err
 	})
 	return nil
+}
+
+// runSync syncs one connection. The mesh refuses a second sync
+// of a connection within this process (mesh.ErrSyncInProgress); in server
+// mode a PostgreSQL advisory lock per tenant and connection extends that
+// to every replica, so two replicas never read and save one connection's
+// cursors at once. The lock is held on one pooled connection for the
+// sync's length and ends with it, also when the process dies.
+func (a *app) runSync(ctx context.Context, tenant tenancy.ID, id string) (mesh.Stats, error) {
+	if !a.serverMode() {
+		return a.mesh.Sync(ctx, tenant, id)
+	}
+	conn, err := a.pg.Acquire(ctx)
+	if err != nil {
+		return mesh.Stats{}, fmt.Errorf("sync %s: %w", id, err)
+	}
+	defer conn.Release()
+	key := "hostd.sync:" + tenant.String() + ":" + id
+	var got bool
+	if err := conn.QueryRow(ctx, "select pg_try_advisory_lock(hashtextextended($1, 0))", key).Scan(&got); err != nil {
+		return mesh.Stats{}, fmt.Errorf("sync %s: lock: %w", id, err)
+	}
+	if !got {
+		return mesh.Stats{}, fmt.Errorf("sync %s: running on another replica: %w", id, mesh.ErrSyncInProgress)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "select pg_advisory_unlock(hashtextextended($1, 0))", key); err != nil {
+			// Ending the session releases the lock.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return a.mesh.Sync(ctx, tenant, id)
 }
 
 // syncArgs are the arguments of a "sync" job.

@@ -155,6 +155,10 @@ func TestRedisOutage(t *testing.T) {
 	ctx := context.Background()
 	token, tenant := register(t, a, "Acme", "ann@acme.example")
 
+	// The graph is the test's: no DCL run rebuilds it after a sync.
+	if r := do(t, a, "PUT", "/api/v1/flags/DCL_AUTO_RUN", token, map[string]bool{"on": false}); r.code != http.StatusOK {
+		t.Fatalf("turn DCL_AUTO_RUN off: %d %s", r.code, r.body)
+	}
 	// Before the outage: a graph, a connection with an approved mapping.
 	g := graphstore.Graph{Nodes: []graphstore.Node{{ID: "source:crm", Kind: graphstore.KindSource, Label: "before the outage"}}}
 	r := do(t, a, "PUT", "/api/v1/graph", token, g)

@@ -302,3 +302,62 @@ func waitStreamLen(t *testing.T, rdb redis.UniversalClient, key string, want int
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSyncOfOneConnectionOnOneReplicaAtATime holds the sync lock of a
+// connection as another replica would: a sync job waits (its attempts fail
+// and are retried) until the lock is free, then succeeds.
+func TestSyncOfOneConnectionOnOneReplicaAtATime(t *testing.T) {
+	env := serverEnv(t)
+	env["HOSTD_JOB_RETRY_BACKOFF"] = "100ms"
+	env["HOSTD_JOB_MAX_ATTEMPTS"] = "100"
+	a, err := newServerApp(t, env, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, tenant := register(t, a, "Acme", "ann@acme.example")
+	src := filepath.Join(a.sourcesDir(tenant), "crm")
+	if err := os.MkdirAll(src, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "accounts.csv"), []byte("account_id,account_name\nA-1,Acme\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, a, "POST", "/api/v1/connections", token, map[string]any{"id": "crm", "kind": "file", "config": map[string]string{"path": "crm"}}); r.code != http.StatusCreated {
+		t.Fatalf("create connection: %d %s", r.code, r.body)
+	}
+	ctx := context.Background()
+	other, err := a.pg.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Release()
+	key := "hostd.sync:" + tenant.String() + ":crm"
+	if _, err := other.Exec(ctx, "select pg_advisory_lock(hashtextextended($1, 0))", key); err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, a, "POST", "/api/v1/connections/crm/sync", token, nil)
+	var j Job
+	if err := json.Unmarshal(r.body, &j); err != nil || r.code != http.StatusAccepted {
+		t.Fatalf("sync: %d %s", r.code, r.body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := getJob(t, a, token, j.ID)
+		if got.Status == JobSucceeded || got.Status == JobFailed {
+			t.Fatalf("sync finished while another replica held the connection: %+v", got)
+		}
+		if got.Attempts >= 2 && strings.Contains(got.Error, "another replica") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sync job: %+v, want retried attempts refused for the lock", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := other.Exec(ctx, "select pg_advisory_unlock(hashtextextended($1, 0))", key); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitJob(t, a, token, j.ID); got.Status != JobSucceeded {
+		t.Fatalf("sync after the lock was freed: %+v", got)
+	}
+}
