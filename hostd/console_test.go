@@ -303,30 +303,11 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 		saveScreenshot(t, bctx, dir, "console.png")
 		t.Fatal(err)
 	}
-
-	// The ask box shows the persona the API routes the question to.
-	const question = "Which invoices are overdue and how much cash do we expect this quarter?"
-	err = chromedp.Do(bctx,
-		chromedp.SendKeys(chromedp.CSS("#ask-question"), question),
-		chromedp.Click(chromedp.CSS("#ask-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#answer .persona")),
-	)
-	saveScreenshot(t, bctx, dir, "console.png")
-	if err != nil {
-		t.Fatalf("ask: %v", err)
-	}
-	persona, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#answer .persona")))
-	r = do(t, a, "POST", "/api/v1/nlp/ask", token, map[string]string{"question": question})
-	var ans struct {
-		Persona string `json:"persona"`
-	}
-	if err != nil || json.Unmarshal(r.body, &ans) != nil || ans.Persona == "" || persona != ans.Persona {
-		t.Fatalf("page shows persona %q (%v); the API answers %d %s", persona, err, r.code, r.body)
-	}
+	// Once the rebuild is done, the page shows the graph the API has.
+	waitJobsSettled(t, a)
 	after := apiGraph(t, a, token)
-	shown, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#graph-version")))
-	if err != nil || shown != strconv.FormatInt(after.Version, 10) {
-		t.Fatalf("page shows version %q (%v), the graph is at %d", shown, err, after.Version)
+	if err := pollPage(bctx, "the page to show the rebuilt graph", fmt.Sprintf(`document.getElementById("graph-version").textContent === "%d"`, after.Version), 20*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	nodes, err = chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("#graph g.node").length`))
 	if err != nil || nodes != len(after.Nodes) {
@@ -341,6 +322,58 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 	label, err := chromedp.Run(bctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector('#graph [data-edge=%q]') || {}).textContent || ""`, edge.From+"->"+edge.To)))
 	if err != nil || strings.ReplaceAll(label, ",", "") != fmt.Sprintf("%d rows", rowsAfter) {
 		t.Fatalf("page labels the %s edge %q (%v), want %d rows", edge.To, label, err, rowsAfter)
+	}
+	saveScreenshot(t, bctx, dir, "console-repair-approved.png")
+
+	// The ask box shows the persona the API routes the question to.
+	const question = "Which invoices are overdue and how much cash do we expect this quarter?"
+	err = chromedp.Do(bctx,
+		chromedp.SendKeys(chromedp.CSS("#ask-question"), question),
+		chromedp.Click(chromedp.CSS("#ask-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#answer .persona")),
+	)
+	if err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	persona, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#answer .persona")))
+	r = do(t, a, "POST", "/api/v1/nlp/ask", token, map[string]string{"question": question})
+	var ans struct {
+		Persona string `json:"persona"`
+	}
+	if err != nil || json.Unmarshal(r.body, &ans) != nil || ans.Persona == "" || persona != ans.Persona {
+		t.Fatalf("page shows persona %q (%v); the API answers %d %s", persona, err, r.code, r.body)
+	}
+
+	// A new source: its first mapping waits for a person (Safe Mode is on
+	// for a new connection), who approves it in the page; its object then
+	// appears in the graph.
+	dir2 := filepath.Join(a.sourcesDir(a.demoTenant), "partners")
+	if err := os.MkdirAll(dir2, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	csv := "account_id,account_name,website,industry\nP-1,Partner One AG,https://partner-one.example,Logistics\nP-2,Partner Two BV,https://partner-two.example,Retail\n"
+	if err := os.WriteFile(filepath.Join(dir2, "partners.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, a, "POST", "/api/v1/connections", token, map[string]any{"id": "partners", "kind": "file", "config": map[string]string{"path": "partners"}}); r.code != http.StatusCreated {
+		t.Fatalf("create connection: %d %s", r.code, r.body)
+	}
+	syncStats(t, a, token, "partners")
+	approveSel := `#proposals li[data-proposal="partners/partners"] button.approve`
+	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(approveSel)), chromedp.Click(chromedp.CSS(approveSel))); err != nil {
+		saveScreenshot(t, bctx, dir, "console-no-proposal.png")
+		t.Fatalf("approve the new object's mapping in the page: %v", err)
+	}
+	if err := pollPage(bctx, "the proposal to leave the list", fmt.Sprintf(`!document.querySelector(%q)`, approveSel), 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, a, "GET", "/api/v1/mappings/partners/partners", token, nil); r.code != http.StatusOK {
+		t.Fatalf("mapping after the approval in the page: %d %s", r.code, r.body)
+	}
+	err = pollPage(bctx, "the new object in the graph", `[...document.querySelectorAll("#graph g.node")].some(n => n.dataset.id.endsWith("/partners/partners"))`, 30*time.Second)
+	saveScreenshot(t, bctx, dir, "console.png")
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -383,6 +383,22 @@
     }
     root.append(nodeLayer, labelLayer);
     $("graph").replaceChildren(root);
+
+    // The same graph as rows, for screen readers and for copying.
+    const label = new Map(nodes.map((n) => [n.id, n.label || n.id]));
+    $("graph-rows").replaceChildren(
+      ...edges.map((e) =>
+        el(
+          "tr",
+          { class: changedEdge(e) ? "changed" : "" },
+          el("td", { text: label.get(e.from) || e.from }),
+          el("td", { text: label.get(e.to) || e.to }),
+          el("td", { text: e.kind.replace("_", " ") }),
+          el("td", { text: e.confidence > 0 ? Math.round(e.confidence * 100) + "%" : "" }),
+          el("td", { text: e.row_count > 0 ? fmtRows(e.row_count) : "" }),
+        ),
+      ),
+    );
   }
 
   let resizeTimer = 0;
@@ -482,7 +498,45 @@
     }
   }
 
+  // renderProposals lists the mapping proposals for new objects that wait
+  // for a person (a connection in Safe Mode, or a low confidence).
+  function renderProposals(cs) {
+    const items = [];
+    for (const c of cs) for (const p of c.pending || []) items.push({ c, p });
+    $("proposals").replaceChildren(
+      ...items.map(({ c, p }) => {
+        const what = c.id + " / " + p.object + " → " + (p.entity || "no entity");
+        const fields = ((p.mapping && p.mapping.fields) || []).filter((f) => f.target).length;
+        return el(
+          "li",
+          { class: "review proposal", "data-proposal": c.id + "/" + p.object },
+          el("div", { class: "review-what" }, el("strong", { text: "New object: " + what }), el("span", { class: "meta", text: " " + Math.round((p.confidence || 0) * 100) + "%" })),
+          el("div", { class: "meta", text: fields + " fields mapped" + (p.reason ? " · waits: " + p.reason : "") }),
+          el(
+            "div",
+            { class: "actions" },
+            el("button", { type: "button", class: "approve", "aria-label": "Approve mapping: " + what, onclick: (ev) => approveMapping(ev.target, c.id, p.object, what) }, "Approve mapping"),
+          ),
+        );
+      }),
+    );
+  }
+
+  async function approveMapping(button, conn, object, what) {
+    button.disabled = true;
+    try {
+      await api("POST", "/api/v1/mappings/" + encodeURIComponent(conn) + "/" + encodeURIComponent(object) + "/approve");
+      announce("Approved mapping: " + what + ".");
+      showError("reviews-error", "");
+    } catch (err) {
+      if (err.status !== 401) showError("reviews-error", err);
+    }
+    loadConnections();
+    if (!state.streamUp) loadGraph();
+  }
+
   function renderConnections(cs, drift) {
+    renderProposals(cs);
     $("connections-count").textContent = cs.length ? String(cs.length) : "";
     const body = $("connections");
     if (!cs.length) {
