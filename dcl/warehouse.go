@@ -323,7 +323,9 @@ func typedValue(t canonical.ValueType, raw any) (any, error) {
 		if d.Exponent() < -maxScale {
 			return nil, fmt.Errorf("%s has more than %d fractional digits", truncate(d.String(), 64), maxScale)
 		}
-		if n := len(d.Truncate(0).Abs().String()); n > maxIntDigits {
+		// integer digits: the coefficient's digits shifted by the
+		// exponent (no big-number text on this per-value path)
+		if n := d.NumDigits() + int(d.Exponent()); n > maxIntDigits {
 			return nil, fmt.Errorf("%s has more than %d integer digits", truncate(d.String(), 64), maxIntDigits)
 		}
 		return d, nil

@@ -179,11 +179,7 @@ func upsertSQL(schema string, t *dcldriver.Table) string {
 	for _, c := range t.Columns {
 		n := ident(c.Name)
 		cols = append(cols, n)
-		if sqlType(c.Type) == "DECIMAL(38,9)" {
-			sel = append(sel, "CAST("+n+" AS DECIMAL(38,9))")
-		} else {
-			sel = append(sel, n)
-		}
+		sel = append(sel, n)
 		set = append(set, n+" = excluded."+n)
 	}
 	return fmt.Sprintf(`INSERT INTO %s.%s AS cur (%s) SELECT %s FROM batch
@@ -198,7 +194,13 @@ func appendTypes(t *dcldriver.Table) ([]duckdb.TypeInfo, []string, error) {
 	var infos []duckdb.TypeInfo
 	var names []string
 	add := func(name string, typ duckdb.Type) error {
-		ti, err := duckdb.NewTypeInfo(typ)
+		var ti duckdb.TypeInfo
+		var err error
+		if typ == duckdb.TYPE_DECIMAL {
+			ti, err = duckdb.NewDecimalInfo(38, decimalScale)
+		} else {
+			ti, err = duckdb.NewTypeInfo(typ)
+		}
 		if err != nil {
 			return err
 		}
@@ -219,8 +221,10 @@ func appendTypes(t *dcldriver.Table) ([]duckdb.TypeInfo, []string, error) {
 		}
 	}
 	for _, c := range t.Columns {
-		typ := duckdb.TYPE_VARCHAR // decimals travel as exact text, cast in SQL
+		typ := duckdb.TYPE_VARCHAR
 		switch c.Type {
+		case canonical.TypeDecimal, canonical.TypePercent:
+			typ = duckdb.TYPE_DECIMAL // as units of 10^-9, see decimalUnits
 		case canonical.TypeInteger:
 			typ = duckdb.TYPE_BIGINT
 		case canonical.TypeBoolean:
@@ -302,7 +306,10 @@ func (s *Store) writeBatch(ctx context.Context, conn *sql.Conn, schema string, b
 			vals[7], vals[8], vals[9] = r.IngestedAt, r.VersionAt(), r.Deleted
 			for j, v := range r.Values {
 				if d, ok := v.(canonical.Decimal); ok {
-					v = d.String()
+					if v, err = decimalUnits(d.Decimal); err != nil {
+						_ = a.Close()
+						return fmt.Errorf("duckstore: %s: row %d: %s: %w", b.Table.Entity, i, b.Table.Columns[j].Name, err)
+					}
 				}
 				vals[len(lineage)+j] = v
 			}

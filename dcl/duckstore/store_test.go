@@ -3,6 +3,7 @@ package duckstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +230,53 @@ func TestFileDatabaseKeepsDataAcrossOpens(t *testing.T) {
 	}
 	if _, err := duckstore.Open(path+"?access_mode=read_only", nil); !errors.Is(err, dcl.ErrInvalidConfig) {
 		t.Errorf("a path with options: %v, want ErrInvalidConfig", err)
+	}
+}
+
+// Decimals travel to DuckDB as units of 10^-9: an int64 when they fit,
+// a big integer otherwise. Both paths, and the edges between them, must
+// round-trip exactly; a value past DECIMAL(38,9) is rejected, not rounded.
+func TestDecimalsRoundTripAtLimits(t *testing.T) {
+	w, _ := newWarehouse(t, nil)
+	ctx := context.Background()
+	values := []string{
+		"0", "-0.000000001", "0.000000001", "35", "1234.50", "-1234.5",
+		"9223372036.854775807", "9223372036.854775808", "-9223372036.854775808", "-9223372036.854775809",
+		"999999999.999999999", "1000000000", "123456789012345678", "1234567890123456789",
+		"99999999999999999999999999999.999999999", "-99999999999999999999999999999.999999999",
+	}
+	var events []canonical.Event
+	for i, v := range values {
+		d, err := canonical.NewDecimal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprint(i)
+		events = append(events, warehousetest.Event(tenantA, "opportunity", "csv", key, 1, map[string]any{"id": key, "amount": d}))
+	}
+	if err := w.Write(ctx, tenantA, events); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Query(ctx, tenantA, "SELECT CAST(id AS INTEGER) AS i, amount FROM opportunity ORDER BY i")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != len(values) {
+		t.Fatalf("%d rows, want %d", len(res.Rows), len(values))
+	}
+	for i, v := range values {
+		want, _ := canonical.NewDecimal(v)
+		got, ok := res.Rows[i][1].(canonical.Decimal)
+		if !ok || !got.Equal(want.Decimal) {
+			t.Errorf("amount %s came back as %v", v, res.Rows[i][1])
+		}
+	}
+	for _, v := range []string{"100000000000000000000000000000", "0.0000000001", "-100000000000000000000000000000.5"} {
+		d, _ := canonical.NewDecimal(v)
+		err := w.Write(ctx, tenantA, []canonical.Event{warehousetest.Event(tenantA, "opportunity", "csv", "x", 1, map[string]any{"id": "x", "amount": d})})
+		var rejected *dcl.RejectedEventsError
+		if !errors.As(err, &rejected) {
+			t.Errorf("amount %s: err = %v, want a RejectedEventsError", v, err)
+		}
 	}
 }
