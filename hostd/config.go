@@ -153,7 +153,7 @@ func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
 		{flag: "openai-base-url", env: []string{"OPENAI_BASE_URL"}, def: "https://api.openai.com/v1", help: "OpenAI-compatible endpoint", dst: &raw.openaiBase},
 		{flag: "openai-model", env: []string{"OPENAI_MODEL"}, def: "gpt-4o-mini", help: "chat model", dst: &raw.openaiModel},
 		{env: []string{"SLACK_WEBHOOK_URL"}, help: "Slack incoming webhook for review notifications (default: none)", secret: true, dst: &raw.slack},
-		{flag: "use-aam-as-source", env: []string{"USE_AAM_AS_SOURCE"}, def: "false", help: "the DCL reads the AAM mesh feed instead of the sources (no effect yet: the DCL is not wired into hostd)", dst: &raw.useAAM},
+		{flag: "use-aam-as-source", env: []string{"USE_AAM_AS_SOURCE"}, def: "false", help: "default of the per-tenant flag: the DCL reads the AAM mesh feed (Redis Streams in server mode) instead of the sources", dst: &raw.useAAM},
 		{flag: "max-body-bytes", env: []string{"HOSTD_MAX_BODY_BYTES"}, def: "1048576", help: "largest accepted request body", dst: &raw.maxBody},
 		{flag: "handler-timeout", env: []string{"HOSTD_HANDLER_TIMEOUT"}, def: "15s", help: "time limit of one API request", dst: &raw.handlerTimeout},
 		{flag: "rate-limit", env: []string{"HOSTD_RATE_LIMIT"}, def: "50", help: "per-tenant requests per second on /api/v1", dst: &raw.rateLimit},

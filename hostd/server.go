@@ -242,6 +242,17 @@ func redact(msg, rawURL string) string {
 	if rawURL != "" {
 		msg = strings.ReplaceAll(msg, rawURL, "(URL)")
 	}
+	// A key=value connection string ("host=db password=...") has no URL
+	// form: blank every password= value.
+	if i := strings.Index(rawURL, "password="); i >= 0 && !strings.Contains(rawURL, "://") {
+		v := rawURL[i+len("password="):]
+		if j := strings.IndexAny(v, " \t"); j >= 0 {
+			v = v[:j]
+		}
+		if v = strings.Trim(v, "'"); v != "" {
+			msg = strings.ReplaceAll(msg, v, "xxxxx")
+		}
+	}
 	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			msg = strings.ReplaceAll(msg, pw, "xxxxx")

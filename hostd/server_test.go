@@ -361,3 +361,16 @@ func TestSyncOfOneConnectionOnOneReplicaAtATime(t *testing.T) {
 		t.Fatalf("sync after the lock was freed: %+v", got)
 	}
 }
+
+func TestRedactHidesPasswords(t *testing.T) {
+	for _, c := range []struct{ url, msg string }{
+		{"postgres://u:s3cr%2Ft@db:5432/x", "failed for postgres://u:s3cr%2Ft@db:5432/x: password s3cr/t wrong"},
+		{"host=db user=u password=s3cr3t dbname=x", "cannot parse host=db user=u password=s3cr3t dbname=x"},
+		{"rediss://:s3cr3t@cache:6380/0", "dial rediss://:s3cr3t@cache:6380/0: s3cr3t"},
+	} {
+		got := redact(c.msg, c.url)
+		if strings.Contains(got, "s3cr") {
+			t.Errorf("redact(%q) = %q still shows the password", c.msg, got)
+		}
+	}
+}
