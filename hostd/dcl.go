@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -809,7 +810,11 @@ func classifyDCL(err error) (int, string, bool) {
 	switch {
 	case errors.As(err, &qr):
 		// Its text names only what the caller wrote.
-		return http.StatusBadRequest, "query refused: " + qr.Error(), true
+		detail := "query refused: " + qr.Reason
+		if d := strings.TrimSpace(qr.Detail); d != "" {
+			detail += ": " + d
+		}
+		return http.StatusBadRequest, detail, true
 	case errors.Is(err, dcl.ErrQueryTimeout):
 		return http.StatusServiceUnavailable, "the query ran longer than the warehouse's query timeout", true
 	}

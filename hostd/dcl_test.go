@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/dcl"
 	"github.com/autonomos/autonomos/dcl/duckstore"
 	"github.com/autonomos/autonomos/examples/data"
 	"github.com/autonomos/autonomos/graphstore"
@@ -203,23 +204,23 @@ func TestQueryRefusals(t *testing.T) {
 	a := newTestApp(t, nil)
 	tokenA := login(t, a, DemoEmail, a.demoPassword)
 	_, tenantB := register(t, a, "Beta", "bob@beta.example")
-	for _, sql := range []string{
-		"DROP TABLE account",
-		"CREATE TABLE x (i INTEGER)",
-		"INSERT INTO account (_key) VALUES ('x')",
-		"SELECT 1; SELECT 2",
-		"SELECT * FROM read_csv('/etc/passwd')",
-		"SELECT * FROM " + duckstore.SchemaName(tenantB) + ".account",
-		"ATTACH 'x.db'",
-		"",
+	for _, c := range []struct{ sql, reason string }{
+		{"DROP TABLE account", dcl.RefusedNotSelect},
+		{"CREATE TABLE x (i INTEGER)", dcl.RefusedNotSelect},
+		{"INSERT INTO account (_key) VALUES ('x')", dcl.RefusedNotSelect},
+		{"ATTACH 'x.db'", dcl.RefusedNotSelect},
+		{"SELECT 1; SELECT 2", dcl.RefusedMultiple},
+		{"SELECT * FROM read_csv('/etc/passwd')", dcl.RefusedTableFunction},
+		{"SELECT * FROM " + duckstore.SchemaName(tenantB) + ".account", dcl.RefusedForeignSchema},
+		{"", dcl.RefusedEmpty},
 	} {
-		r := query(t, a, tokenA, sql)
+		r := query(t, a, tokenA, c.sql)
 		if r.code != http.StatusBadRequest {
-			t.Errorf("%q: %d %s, want 400", sql, r.code, r.body)
+			t.Errorf("%q: %d %s, want 400", c.sql, r.code, r.body)
 			continue
 		}
-		if p := r.problem(t); !strings.Contains(p.Detail, "refused") && !strings.Contains(p.Detail, "empty") {
-			t.Errorf("%q: detail %q does not say why", sql, p.Detail)
+		if p := r.problem(t); !strings.HasPrefix(p.Detail, "query refused: "+c.reason) {
+			t.Errorf("%q: detail %q, want the reason %q", c.sql, p.Detail, c.reason)
 		}
 	}
 	if r := do(t, a, "POST", "/api/v1/dcl/query", tokenA, []byte(`{"sql": "SELECT 1", "as": "x"}`)); r.code != http.StatusBadRequest {
