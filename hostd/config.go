@@ -34,7 +34,11 @@ type Config struct {
 	// MigrationDatabaseURL is the PostgreSQL URL of the role that owns
 	// the tables, used only to run the migrations at start; DatabaseURL
 	// is then an application role that row-level security binds (checked
-	// at start). Defaults to "" (migrations run as DatabaseURL's role).
+	// at start). That role needs SELECT, INSERT, UPDATE and DELETE on the
+	// owner's tables in schema public and USAGE on its sequences (ALTER
+	// DEFAULT PRIVILEGES before the first start); the warehouse's grants
+	// are made by its migration. Defaults to "" (migrations run as
+	// DatabaseURL's role).
 	MigrationDatabaseURL string
 	// JobWorkers is how many jobs one replica runs at once in server
 	// mode. Defaults to 4.
