@@ -129,7 +129,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer, ready
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	log.Info("hostd listening", "url", url, "mode", "embedded", "data_dir", cfg.DataDir, "auth", cfg.AuthEnabled)
+	mode := "embedded"
+	if a.serverMode() {
+		mode = "server"
+	}
+	log.Info("hostd listening", "url", url, "mode", mode, "data_dir", cfg.DataDir, "auth", cfg.AuthEnabled)
 	a.printLogin(out, url)
 	if ready != nil {
 		ready <- ln.Addr().String()
