@@ -242,6 +242,12 @@ func TestConsoleApproveRepairInBrowser(t *testing.T) {
 		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#login-email")),
+	)
+	if err != nil {
+		t.Fatalf("open the console: %v", err)
+	}
+	saveScreenshot(t, bctx, dir, "console-login.png")
+	err = chromedp.Do(bctx,
 		chromedp.SendKeys(chromedp.CSS("#login-email"), DemoEmail),
 		chromedp.SendKeys(chromedp.CSS("#login-password"), a.demoPassword),
 		chromedp.Click(chromedp.CSS("#login-submit")),
@@ -606,5 +612,13 @@ func TestConsoleLiveEvents(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the page did not reconnect after the stream ended")
+	}
+
+	// Logging out forgets the token and shows the form again.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-email"))); err != nil {
+		t.Fatalf("log out: %v", err)
+	}
+	if err := pollPage(bctx, "the token to be gone", `sessionStorage.getItem("aos.token") === null && document.getElementById("app-view").hidden`, 5*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -160,6 +160,8 @@
     $("app-view").hidden = false;
     $("session").hidden = false;
     $("who").textContent = sessionStorage.getItem(WHO_KEY) || "";
+    // The form that had the focus is gone: put it at the start of the page.
+    $("graph-title").focus();
     announce("Logged in.");
     loadGraph();
     loadReviews();
