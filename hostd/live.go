@@ -182,7 +182,10 @@ func (a *app) streamContext(ctx context.Context) (context.Context, context.Cance
 		case <-stop:
 		}
 	}()
-	return ctx, func() { close(stop); cancel() }
+	// The WebSocket handler ends its stream from two goroutines (the
+	// reader and the writer); stopping twice must be harmless.
+	var once sync.Once
+	return ctx, func() { once.Do(func() { close(stop) }); cancel() }
 }
 
 // streamSSE serves GET /api/v1/events.

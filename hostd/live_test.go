@@ -501,3 +501,16 @@ func TestServerModeEventsCrossReplicas(t *testing.T) {
 		t.Fatalf("A's ticket on B: %d", ws.status)
 	}
 }
+
+// TestStreamContextStopsTwice: the WebSocket handler's reader and writer
+// both end the stream; the second stop used to close a closed channel and
+// panic inside the handler.
+func TestStreamContextStopsTwice(t *testing.T) {
+	a := newTestApp(t, nil)
+	ctx, stop := a.streamContext(context.Background())
+	stop()
+	stop()
+	if ctx.Err() == nil {
+		t.Fatal("the stream's context is still alive after stop")
+	}
+}
