@@ -213,6 +213,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	} else {
 		a.jobs = newJobRunner(log, a.jobKinds)
 	}
+	a.registerGauges()
 
 	if err := a.ensureDemo(ctx); err != nil {
 		return nil, err

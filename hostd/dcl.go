@@ -861,6 +861,7 @@ func (a *app) recordLLMUsage(ctx context.Context, ans *nlp.Answer) {
 	if ans == nil || ans.Mode != nlp.AnswerLLM || a.telemetry == nil || err != nil {
 		return
 	}
+	a.countLLM("ask", int64(ans.Tokens.Prompt), int64(ans.Tokens.Completion))
 	if err := a.telemetry.Record(ctx, tenant, a.cfg.OpenAIModel, int64(ans.Tokens.Prompt), int64(ans.Tokens.Completion)); err != nil {
 		a.log.WarnContext(ctx, "record LLM telemetry", "tenant", tenant.String(), "err", err)
 	}
@@ -876,6 +877,7 @@ func (u advisorUsage) RecordUsage(ctx context.Context, tenant tenancy.ID, x repa
 	if x.Calls == 0 || u.a.telemetry == nil {
 		return
 	}
+	u.a.countLLM("mapping_advisor", x.PromptTokens, x.CompletionTokens)
 	if err := u.a.telemetry.Record(ctx, tenant, u.a.cfg.OpenAIModel, x.PromptTokens, x.CompletionTokens); err != nil {
 		u.a.log.WarnContext(ctx, "record LLM telemetry", "tenant", tenant.String(), "err", err)
 	}

@@ -228,6 +228,13 @@ type metrics struct {
 	// repairs applied or queued, records dead-lettered, ...).
 	meshEvents *prometheus.CounterVec
 	meshItems  *prometheus.CounterVec
+	// llmCalls and llmTokens count LLM use by model and by what called
+	// it (the ask gateway, the mapping advisor).
+	llmCalls  *prometheus.CounterVec
+	llmTokens *prometheus.CounterVec
+	// jobRuns counts job runs by kind and outcome; jobSeconds times them.
+	jobRuns    *prometheus.CounterVec
+	jobSeconds *prometheus.HistogramVec
 }
 
 func newMetrics() *metrics {
@@ -251,7 +258,24 @@ func newMetrics() *metrics {
 			Help: "Items the mesh's events were about, by kind (events published for batch.published, repairs for repair.applied, ...).",
 		}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.meshEvents, m.meshItems,
+	m.llmCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_llm_calls_total",
+		Help: "LLM calls by model and caller (ask, mapping_advisor).",
+	}, []string{"model", "caller"})
+	m.llmTokens = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_llm_tokens_total",
+		Help: "LLM tokens by model, caller and kind (prompt, completion).",
+	}, []string{"model", "caller", "kind"})
+	m.jobRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hostd_job_runs_total",
+		Help: "Job runs (attempts) on this replica by job kind and outcome (succeeded, failed).",
+	}, []string{"kind", "outcome"})
+	m.jobSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "hostd_job_duration_seconds",
+		Help:    "Duration of job runs by job kind.",
+		Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300},
+	}, []string{"kind"})
+	m.reg.MustRegister(m.requests, m.latency, m.meshEvents, m.meshItems, m.llmCalls, m.llmTokens, m.jobRuns, m.jobSeconds,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -76,7 +76,17 @@ func (a *app) registerJob(kind string, fn jobFunc) {
 	if _, dup := a.jobKinds[kind]; dup {
 		panic("hostd: job kind " + kind + " registered twice")
 	}
-	a.jobKinds[kind] = fn
+	a.jobKinds[kind] = func(ctx context.Context, tenant tenancy.ID, args json.RawMessage) (any, error) {
+		start := time.Now()
+		res, err := fn(ctx, tenant, args)
+		outcome := "succeeded"
+		if err != nil {
+			outcome = "failed"
+		}
+		a.metrics.jobRuns.WithLabelValues(kind, outcome).Inc()
+		a.metrics.jobSeconds.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		return res, err
+	}
 }
 
 // jobRunner runs jobs in-process (the embedded default): each job in its

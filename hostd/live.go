@@ -427,6 +427,17 @@ type streamCounter struct {
 	open map[uuid.UUID]int
 }
 
+// total is the number of open streams of all users.
+func (c *streamCounter) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, k := range c.open {
+		n += k
+	}
+	return n
+}
+
 func (c *streamCounter) acquire(user uuid.UUID) (release func(), ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
