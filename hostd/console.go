@@ -66,8 +66,8 @@ var consoleAssets = sync.OnceValues(func() (map[string]consoleAsset, error) {
 // token of a login, kept in the tab's sessionStorage; it needs nothing else.
 func (a *app) consoleRoutes() []route {
 	return []route{
-		{method: "GET", path: "/", tag: "console", summary: "The web console: graph, connections, review queue and ask box (HTML; log in on the page).", ok: 200, handler: a.handle(a.consolePage)},
-		{method: "GET", path: "/console/{file}", tag: "console", summary: "The console's script and style sheet (app.js, style.css).", ok: 200, errors: []int{404}, handler: a.handle(a.consoleFile)},
+		{method: "GET", path: "/", tag: "console", produces: "text/html", summary: "The web console: graph, connections, review queue and ask box (HTML; log in on the page).", ok: 200, handler: a.handle(a.consolePage)},
+		{method: "GET", path: "/console/{file}", tag: "console", produces: "text/javascript", summary: "The console's script and style sheet (app.js, style.css).", ok: 200, errors: []int{404}, handler: a.handle(a.consoleFile)},
 	}
 }
 

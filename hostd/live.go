@@ -99,7 +99,7 @@ func (a *app) closeLive() {
 // liveRoutes are the event stream routes (SSE, WebSocket).
 func (a *app) liveRoutes() []route {
 	return []route{
-		{method: "GET", path: "/api/v1/events", tag: "events", stream: true, auth: true, ok: 200, errors: []int{400, 503},
+		{method: "GET", path: "/api/v1/events", tag: "events", stream: true, produces: "text/event-stream", auth: true, ok: 200, errors: []int{400, 503},
 			summary: "The tenant's live events as Server-Sent Events (text/event-stream): `id:`, `event:` (the type) and `data:` (the event as JSON) per event; `event: reset` when events were missed (reload); a keep-alive comment every 15 s. Resume with the Last-Event-ID header (or ?last_event_id=). At most HOSTD_MAX_STREAMS_PER_USER streams per user (429).",
 			out:     live.Event{}, handler: a.handle(a.streamSSE)},
 		{method: "POST", path: "/api/v1/events/ticket", tag: "events", auth: true, ok: 201, out: ticketJSON{},

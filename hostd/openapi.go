@@ -87,12 +87,15 @@ func openAPI(routes []route) map[string]any {
 				"content":     map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.in)}},
 			}
 		}
-		responses := map[string]any{
-			strconv.Itoa(rt.ok): map[string]any{
-				"description": http.StatusText(rt.ok),
-				"content":     map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.out)}},
-			},
+		success := map[string]any{"description": http.StatusText(rt.ok)}
+		switch {
+		case rt.ok == http.StatusSwitchingProtocols || rt.ok == http.StatusNoContent:
+		case rt.produces != "":
+			success["content"] = map[string]any{rt.produces: map[string]any{"schema": map[string]any{"type": "string"}}}
+		default:
+			success["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(rt.out)}}
 		}
+		responses := map[string]any{strconv.Itoa(rt.ok): success}
 		errs := append([]int(nil), rt.errors...)
 		if rt.auth {
 			op["security"] = []any{map[string]any{"bearer": []string{}}}

@@ -40,6 +40,9 @@ type route struct {
 	in, out any
 	// ok is the success status.
 	ok int
+	// produces is the media type of the success response; "" is
+	// application/json. A 101 or 204 has no body.
+	produces string
 	// errors are the problem statuses the route documents (401 and 429
 	// are added for authenticated routes).
 	errors []int
@@ -69,8 +72,8 @@ func (a *app) coreRoutes() []route {
 	return []route{
 		{method: "GET", path: "/healthz", tag: "ops", summary: "Liveness: the process answers.", ok: 200, handler: a.handle(a.healthz)},
 		{method: "GET", path: "/readyz", tag: "ops", summary: "Readiness: the stores answer (PostgreSQL and Redis in server mode).", ok: 200, errors: []int{503}, handler: a.handle(a.readyz)},
-		{method: "GET", path: "/metrics", tag: "ops", summary: "Prometheus metrics.", ok: 200, handler: a.metricsHandler()},
-		{method: "GET", path: "/docs", tag: "ops", summary: "This API as an HTML page, built from the same route table.", ok: 200, handler: a.handle(a.docs)},
+		{method: "GET", path: "/metrics", tag: "ops", summary: "Prometheus metrics.", ok: 200, produces: "text/plain", handler: a.metricsHandler()},
+		{method: "GET", path: "/docs", tag: "ops", summary: "This API as an HTML page, built from the same route table.", ok: 200, produces: "text/html", handler: a.handle(a.docs)},
 		{method: "GET", path: "/openapi.json", tag: "ops", summary: "This OpenAPI 3.1 document.", ok: 200, handler: a.handle(a.openAPIJSON)},
 
 		{method: "POST", path: "/api/v1/auth/register", out: authn.SessionJSON{}, tag: "auth", summary: "Register a tenant with its first user; returns a session.", clientLimited: true, body: "{tenant_name, email, password}", ok: 201, errors: []int{400, 409, 413, 429}, handler: a.auth.RegisterHandler()},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -20,7 +21,11 @@ var compiledSchemas sync.Map // "pattern status" -> *jsonschema.Schema
 // response of every test.
 func checkDocumented(t *testing.T, a *app, method, path string, code int, contentType string, body []byte) {
 	t.Helper()
-	if code < 200 || code > 299 || !strings.HasPrefix(contentType, "application/json") {
+	if code < 200 || code > 299 {
+		return
+	}
+	if !strings.HasPrefix(contentType, "application/json") {
+		checkMediaType(t, a, method, path, code, contentType)
 		return
 	}
 	_, pattern := a.buildMux().Handler(httptest.NewRequest(method, path, nil))
@@ -67,5 +72,32 @@ func checkDocumented(t *testing.T, a *app, method, path string, code int, conten
 	}
 	if err := sch.Validate(inst); err != nil {
 		t.Errorf("%s %s: response does not match its documented schema: %v", method, path, err)
+	}
+}
+
+// checkMediaType checks that a success response that is not JSON has the
+// media type its route documents (the console's files: any text type).
+func checkMediaType(t *testing.T, a *app, method, path string, code int, contentType string) {
+	t.Helper()
+	_, pattern := a.buildMux().Handler(httptest.NewRequest(method, path, nil))
+	for _, rt := range a.routes {
+		if rt.method+" "+rt.path != pattern {
+			continue
+		}
+		if code == http.StatusNoContent || code == http.StatusNotModified || code == http.StatusSwitchingProtocols {
+			return
+		}
+		want := rt.produces
+		if want == "" {
+			t.Errorf("%s %s answered %q; its route documents application/json", method, path, contentType)
+			return
+		}
+		if strings.HasPrefix(want, "text/") && rt.path == "/console/{file}" {
+			want = "text/"
+		}
+		if !strings.HasPrefix(contentType, want) {
+			t.Errorf("%s %s answered %q; its route documents %s", method, path, contentType, rt.produces)
+		}
+		return
 	}
 }
