@@ -141,6 +141,14 @@ func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dc
 		for _, c := range t.Columns {
 			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s.%s ADD COLUMN IF NOT EXISTS %s %s", schema, ident(t.Entity), ident(c.Name), sqlType(c.Type)))
 		}
+		if hasNormName(&t) {
+			// written with each row; rows stored before the column
+			// existed get it here, once
+			tbl := schema + "." + ident(t.Entity)
+			stmts = append(stmts,
+				fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s VARCHAR", tbl, normNameColumn),
+				fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL AND name IS NOT NULL AND %s IS NOT NULL", tbl, normNameColumn, normName("name"), normNameColumn, normName("name")))
+		}
 		stmts = append(stmts, viewStatements(schema, t)...)
 	}
 	conn, err := s.db.Conn(ctx)
@@ -181,6 +189,11 @@ func upsertSQL(schema string, t *dcldriver.Table) string {
 		cols = append(cols, n)
 		sel = append(sel, n)
 		set = append(set, n+" = excluded."+n)
+	}
+	if hasNormName(t) {
+		cols = append(cols, normNameColumn)
+		sel = append(sel, normName("name"))
+		set = append(set, normNameColumn+" = excluded."+normNameColumn)
 	}
 	return fmt.Sprintf(`INSERT INTO %s.%s AS cur (%s) SELECT %s FROM batch
 ON CONFLICT (_key) DO UPDATE SET %s

@@ -320,3 +320,41 @@ func TestTextValuesRoundTrip(t *testing.T) {
 		t.Errorf("unpackable batch: %v, %v; want its domain stored", res, err)
 	}
 }
+
+// Accounts carry their normalized name in _norm_name, written with the
+// row; accounts stored before the column existed get it when the tenant
+// is next prepared, so name matching keeps working for them.
+func TestNormNameStoredAndBackfilled(t *testing.T) {
+	s := newStore(t)
+	defer s.Close()
+	ctx := context.Background()
+	w, err := dcl.New(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := func(sys, key, name string, domain any) canonical.Event {
+		return warehousetest.Event(tenantA, "account", sys, key, 1, map[string]any{"id": key, "name": name, "domain": domain})
+	}
+	if err := w.Write(ctx, tenantA, []canonical.Event{acc("sf", "1", "Acme, Inc.", "acme.com"), acc("ns", "2", "ACME Corp", nil)}); err != nil {
+		t.Fatal(err)
+	}
+	tbl := duckstore.SchemaName(tenantA) + ".account"
+	var got string
+	if err := s.DB().QueryRowContext(ctx, "SELECT string_agg(_norm_name, ',' ORDER BY id) FROM "+tbl).Scan(&got); err != nil || got != "acme,acme" {
+		t.Fatalf("_norm_name = %q (%v), want acme,acme", got, err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "ALTER TABLE "+tbl+" DROP COLUMN _norm_name"); err != nil {
+		t.Fatal(err)
+	}
+	w2, err := dcl.New(s, nil) // a new process: prepares the tenant again
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := w2.Query(ctx, tenantA, "SELECT cluster_id, match_rule FROM account_members ORDER BY _source_system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res.Rows) != "[[domain:acme.com name_to_domain] [domain:acme.com domain]]" {
+		t.Errorf("members after backfill = %v", res.Rows)
+	}
+}

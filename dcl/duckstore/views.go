@@ -17,6 +17,23 @@ func normName(col string) string {
 	return fmt.Sprintf(`nullif(trim(regexp_replace(regexp_replace(regexp_replace(lower(%s), '[^a-z0-9]+', ' ', 'g'), '\b(%s)\b', ' ', 'g'), ' +', ' ', 'g')), '')`, col, legalSuffixes)
 }
 
+// normNameColumn holds [normName] of an account's name, computed when
+// the row is written: the regular expressions would otherwise run over
+// every account on every query of the views (as dcl/pgstore's generated
+// column of the same name).
+const normNameColumn = "_norm_name"
+
+// hasNormName reports whether t is resolved by normalized name, and so
+// has [normNameColumn].
+func hasNormName(t *dcldriver.Table) bool {
+	var name, domain bool
+	for _, c := range t.Columns {
+		name = name || c.Name == "name"
+		domain = domain || c.Name == "domain"
+	}
+	return t.Entity == "account" && name && domain
+}
+
 // viewStatements returns the statements creating the unified views of
 // an entity that has resolution rules (account, contact, lead), or none.
 //
@@ -37,9 +54,9 @@ func viewStatements(schema string, t dcldriver.Table) []string {
 	tbl := schema + "." + ident(t.Entity)
 	var members string
 	switch {
-	case t.Entity == "account" && has("domain") && has("name"):
+	case hasNormName(&t):
 		members = fmt.Sprintf(`WITH base AS (
-  SELECT *, nullif(lower(trim(domain)), '') AS _nd, %s AS _nn FROM %s WHERE NOT _deleted
+  SELECT * EXCLUDE (%s), nullif(lower(trim(domain)), '') AS _nd, %s AS _nn FROM %s WHERE NOT _deleted
 ), name_domain AS (
   SELECT _nn, min(_nd) AS _nd FROM base WHERE _nd IS NOT NULL AND _nn IS NOT NULL
   GROUP BY _nn HAVING count(DISTINCT _nd) = 1
@@ -53,7 +70,7 @@ SELECT CASE WHEN b._nd IS NOT NULL THEN 'domain:' || b._nd
             WHEN b._nn IS NOT NULL THEN 'name'
             ELSE 'none' END AS match_rule,
        b.* EXCLUDE (_nd, _nn)
-FROM base b LEFT JOIN name_domain nd ON b._nn = nd._nn`, normName("name"), tbl)
+FROM base b LEFT JOIN name_domain nd ON b._nn = nd._nn`, normNameColumn, normNameColumn, tbl)
 	case (t.Entity == "contact" || t.Entity == "lead") && has("email"):
 		members = fmt.Sprintf(`SELECT CASE WHEN nullif(lower(trim(email)), '') IS NOT NULL THEN 'email:' || lower(trim(email)) ELSE 'record:' || _key END AS cluster_id,
        CASE WHEN nullif(lower(trim(email)), '') IS NOT NULL THEN 'email' ELSE 'none' END AS match_rule,
