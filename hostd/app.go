@@ -352,7 +352,9 @@ func (a *app) openNLP() error {
 		return fmt.Errorf("knowledge base: %w", err)
 	}
 	a.kb = kb
-	gcfg := &nlp.GatewayConfig{Router: a.router, Logger: a.log}
+	// Answers carry the persona's figures from the tenant's warehouse; the
+	// DCL opens after this, and dclFigures reads it only when asked.
+	gcfg := &nlp.GatewayConfig{Router: a.router, Logger: a.log, Figures: &dclFigures{a: a}}
 	if a.cfg.OpenAIAPIKey != "" {
 		llm, err := openaicompat.NewLLM(&openaicompat.LLMConfig{
 			Config: openaicompat.Config{BaseURL: a.cfg.OpenAIBaseURL, APIKey: a.cfg.OpenAIAPIKey},

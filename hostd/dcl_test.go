@@ -193,6 +193,12 @@ func TestDemoOnboardedEndToEnd(t *testing.T) {
 			if r := do(t, a, "GET", "/api/v1/nlp/summary/ceo", token, nil); r.code != http.StatusBadRequest {
 				t.Errorf("unknown persona: %d, want 400", r.code)
 			}
+			// A question gets the persona's figures from the warehouse,
+			// the same as the summary route's.
+			ask := decode[nlp.Answer](t, do(t, a, "POST", "/api/v1/nlp/ask", token, map[string]string{"question": "Which connections are unhealthy?"}))
+			if f, ok := (nlp.Summary{Figures: ask.Figures}).Figure("connections.total"); ask.Persona != nlp.CTO || !ok || f.Value.String() != fmt.Sprint(len(data.Sources)) {
+				t.Errorf("ask: persona %s, figures %+v; want the CTO's with %d connections", ask.Persona, ask.Figures, len(data.Sources))
+			}
 		})
 	}
 	if fmt.Sprint(counts[false]) != fmt.Sprint(counts[true]) {

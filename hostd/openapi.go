@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/invopop/jsonschema"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -30,6 +32,9 @@ func schemaOf(v any) any {
 			switch t {
 			case reflect.TypeFor[tenancy.ID](), reflect.TypeFor[uuid.UUID]():
 				return &jsonschema.Schema{Type: "string", Format: "uuid"}
+			case reflect.TypeFor[decimal.Decimal]():
+				// shopspring's MarshalJSON writes a quoted decimal.
+				return &jsonschema.Schema{Type: "string", Pattern: `^-?[0-9]+(\.[0-9]+)?$`, Description: "an exact decimal"}
 			case reflect.TypeFor[json.RawMessage](), reflect.TypeFor[mesh.SourceConfig]():
 				return &jsonschema.Schema{Type: "object", Description: "connector configuration; secrets are masked in responses"}
 			}

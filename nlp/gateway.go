@@ -64,6 +64,13 @@ type GatewayConfig struct {
 	// Logger receives one line per question (counts and timings only,
 	// never question text). Defaults to slog.Default().
 	Logger *slog.Logger
+	// Figures, when set, gives each answer the persona's figures from the
+	// tenant's data ([Summarize]): they are shown in the answer, sent to
+	// the LLM beside the passages, and make the extractive answer when no
+	// passage answers. Defaults to nil: answers from knowledge only.
+	Figures Figures
+	// Now is the clock of the figures. Defaults to time.Now.
+	Now func() time.Time
 }
 
 // Gateway answers a tenant's questions: it redacts, routes to a persona,
@@ -119,6 +126,9 @@ func NewGateway(kb *KB, cfg *GatewayConfig) (*Gateway, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return &Gateway{kb: kb, cfg: c}, nil
 }
@@ -192,7 +202,10 @@ type Answer struct {
 	// Fallback says why the answer is extractive although an LLM is
 	// configured ("" otherwise).
 	Fallback string `json:"fallback,omitempty"`
-	Steps    []Step `json:"steps"`
+	// Figures are the persona's figures from the tenant's data when the
+	// gateway has [GatewayConfig].Figures and they could be computed.
+	Figures []Figure `json:"figures,omitempty"`
+	Steps   []Step   `json:"steps"`
 }
 
 // Ask answers question for the tenant that ctx carries
@@ -274,8 +287,27 @@ func (g *Gateway) Ask(ctx context.Context, question string, opts *AskOptions) (*
 	}
 	step("retrieve", t0, detail)
 
-	if g.cfg.LLM != nil && len(hits) > 0 {
-		if text, ok := g.askLLM(ctx, rd, rt.Persona, ans); ok {
+	var summary *Summary
+	if g.cfg.Figures != nil {
+		t0 = time.Now()
+		s, err := Summarize(ctx, g.cfg.Figures, tenant, rt.Persona, g.cfg.Now().UTC())
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
+			// Missing data (no warehouse yet, a source not synced) must
+			// not cost the question its answer from knowledge.
+			step("figures", t0, "figures unavailable")
+			g.cfg.Logger.WarnContext(ctx, "nlp: persona figures unavailable", "tenant", tenant, "persona", rt.Persona, "error", err)
+		default:
+			summary = &s
+			ans.Figures = s.Figures
+			step("figures", t0, fmt.Sprintf("%d %s figures", len(s.Figures), rt.Persona))
+		}
+	}
+
+	if g.cfg.LLM != nil && (len(hits) > 0 || summary != nil) {
+		if text, ok := g.askLLM(ctx, rd, rt.Persona, summary, ans); ok {
 			ans.Text, ans.Mode = text, AnswerLLM
 		}
 	} else if g.cfg.LLM != nil {
@@ -284,6 +316,9 @@ func (g *Gateway) Ask(ctx context.Context, question string, opts *AskOptions) (*
 	if ans.Mode == "" {
 		t0 = time.Now()
 		ans.Text = extractive(rd.Text, ans.Sources)
+		if len(ans.Sources) == 0 && summary != nil && len(summary.Figures) > 0 {
+			ans.Text = "No passage of the knowledge base answers this; the " + strings.ToUpper(string(rt.Persona)) + " figures from your data:\n" + summary.String()
+		}
 		ans.Mode = AnswerExtractive
 		step("extract", t0, fmt.Sprintf("%d sources cited", countCited(ans.Sources)))
 	}
@@ -294,10 +329,19 @@ func (g *Gateway) Ask(ctx context.Context, question string, opts *AskOptions) (*
 
 // askLLM asks the LLM and returns the restored answer, or false after
 // recording why not.
-func (g *Gateway) askLLM(ctx context.Context, rd *redact.Redaction, p Persona, ans *Answer) (string, bool) {
+func (g *Gateway) askLLM(ctx context.Context, rd *redact.Redaction, p Persona, summary *Summary, ans *Answer) (string, bool) {
 	t0 := time.Now()
 	prof, _ := g.cfg.Router.Profile(p)
 	var b strings.Builder
+	if summary != nil && len(summary.Figures) > 0 {
+		// Figures are aggregates (no personal values), but they pass the
+		// same output redaction as passages.
+		text, n := rd.RedactOutput(summary.String())
+		ans.Masked += n
+		b.WriteString("Figures from the tenant's data:\n")
+		b.WriteString(text)
+		b.WriteString("\n")
+	}
 	b.WriteString("Passages:\n")
 	passageMasked := 0
 	for _, s := range ans.Sources {

@@ -72,12 +72,13 @@ type Figures interface {
 // Figure is one named figure of a [Summary].
 type Figure struct {
 	// Name is a stable identifier, e.g. "pipeline.total".
-	Name string
+	Name string `json:"name"`
 	// Label is for people, e.g. "Open pipeline".
-	Label string
-	Value decimal.Decimal
+	Label string `json:"label"`
+	// Value is exact; in JSON it is a decimal string.
+	Value decimal.Decimal `json:"value"`
 	// Unit is "amount", "count" or "ratio".
-	Unit string
+	Unit string `json:"unit"`
 }
 
 // Summary is the handful of figures a persona looks at first.
