@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/invopop/jsonschema"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/autonomos/autonomos/aam/mesh"
