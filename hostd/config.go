@@ -218,7 +218,7 @@ func printUsage(out io.Writer, table []setting) {
 	fmt.Fprintln(out, "Every setting is an environment variable or a flag (flags win); secrets are")
 	fmt.Fprintln(out, "read only from the environment and never printed.")
 	fmt.Fprintln(out)
-	fmt.Fprintf(out, "  %-22s %-24s %-26s %s\n", "FLAG", "ENVIRONMENT", "DEFAULT", "MEANING")
+	fmt.Fprintf(out, "  %-22s %-30s %-26s %s\n", "FLAG", "ENVIRONMENT", "DEFAULT", "MEANING")
 	for _, s := range table {
 		f := "-"
 		if s.flag != "" {
@@ -231,7 +231,7 @@ func printUsage(out io.Writer, table []setting) {
 		if def == "" {
 			def = `""`
 		}
-		fmt.Fprintf(out, "  %-22s %-24s %-26s %s\n", f, strings.Join(s.env, ","), def, s.help)
+		fmt.Fprintf(out, "  %-22s %-30s %-26s %s\n", f, strings.Join(s.env, ","), def, s.help)
 	}
 }
 
