@@ -56,23 +56,24 @@
 //
 //	go test ./nlp/pgvectorkb -run '^$' -bench BenchmarkHybridSearch -benchtime 200x -benchmem -v
 //
-// Recall@10 of the HNSW search against exact search at the default
-// ef_search 200 is 0.957 with the dedicated partition (0.905 at 100,
-// 0.975 at 300, 0.982 at 400), against 0.937 when the same tenant's rows
-// shared one 190k-row index with the other tenants (0.955 only at 300):
-// the graph walked no longer holds the other 90k vectors.
+// With the dedicated partition it measured p50 16.13 ms, p95 27.60 ms
+// and a recall@10 of the HNSW search against exact search of 0.963 at
+// the default ef_search 200 (0.912 at 100, 0.975 at 300, 0.983 at 400),
+// on 2 cores shared with other work (1-minute load average 8 when the
+// run ended; a run at load 13 to 15 gave recall 0.957, p50 42.5 ms, p95
+// 70.7 ms). When the same tenant's rows shared one 190k-row index with
+// the other tenants, recall was 0.937 at ef_search 200 and 0.955 only
+// at 300 (p50 16.95 ms, p95 28.24 ms at 200 on a quiet machine): the
+// graph walked no longer holds the other 90k vectors.
 //
 // Latency hardly changes: the shared index returned enough of the
 // tenant's rows from its first ef_search candidates (the tenant holds
 // half of them), so it did about the same work per search, part of it
-// on other tenants' vectors. Run one after the other on the same data (A/B, 200 queries, as
-// the application role, load average about 15 on 2 cores), the shared
-// index and the dedicated partition gave vector search (k 40) p50 54.3
-// and 49.6 ms, full text 13.8 and 14.7 ms, both concurrently 43.7 and
-// 42.5 ms (p95 79.9 and 78.5 ms). The benchmark measured p50 16.95 ms
-// and p95 28.24 ms on a quiet machine with the shared index; with the
-// dedicated partition, at load average 13 to 15, p50 42.5 ms and p95
-// 70.7 ms (the shared index, at load 20: p50 97.7 ms, p95 253 ms).
+// on other tenants' vectors. Run one after the other on the same data
+// (A/B, 200 queries, as the application role, load average about 15),
+// the shared index and the dedicated partition gave vector search (k
+// 40) p50 54.3 and 49.6 ms, full text 13.8 and 14.7 ms, both
+// concurrently 43.7 and 42.5 ms (p95 79.9 and 78.5 ms).
 // Hashed embeddings of synthetic text are a hard case for HNSW; model
 // embeddings usually reach a higher recall at the same ef_search.
 //
