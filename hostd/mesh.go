@@ -12,13 +12,15 @@ import (
 	"github.com/autonomos/autonomos/aam/stream/memstream"
 	"github.com/autonomos/autonomos/aam/stream/redisstream"
 	"github.com/autonomos/autonomos/drift"
+	driftmem "github.com/autonomos/autonomos/drift/memstore"
 	driftredis "github.com/autonomos/autonomos/drift/redisstore"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
 // openMesh builds the mesh. Embedded default: connections, cursors and
 // dead records in a file under the data directory, events on an
-// in-process stream, drift schemas in memory. Server mode: connections in
+// in-process stream, drift schemas in a file (so a restart still diffs
+// against the schemas seen before it). Server mode: connections in
 // PostgreSQL, events on Redis Streams, drift schemas in Redis, so that any
 // replica can sync any connection. Mappings and reviews are in the shared
 // repair registry either way.
@@ -45,6 +47,12 @@ func (a *app) openMesh() error {
 			return err
 		}
 		store = fs
+		driftPath := filepath.Join(a.cfg.DataDir, "drift.json")
+		dd, err := driftmem.Open(driftPath)
+		if err != nil {
+			return err
+		}
+		mcfg.DriftStore = drift.NewStore(dd, nil)
 	}
 	m, err := mesh.New(store, a.registry, a.dclFeed(a.publisher), mcfg)
 	if err != nil {

@@ -1,16 +1,21 @@
 // Package memstore is the in-memory [drift.Driver]: the embedded default
-// for a single process and the fast test double. It keeps every version
-// in memory until the process ends.
+// for a single process and the fast test double. [New] keeps every version
+// in memory until the process ends; [Open] also keeps them in a file, so
+// that the schemas seen before a restart are still there to diff against.
 package memstore
 
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 
 	"github.com/autonomos/autonomos/drift"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -20,12 +25,72 @@ import (
 type Driver struct {
 	mu       sync.RWMutex
 	versions map[drift.Key][]drift.Version
+	// path is the file of Open's driver; "" for New's.
+	path string
 }
 
 var _ drift.Driver = (*Driver)(nil)
 
 // New returns an empty in-memory driver.
 func New() *Driver { return &Driver{versions: make(map[drift.Key][]drift.Version)} }
+
+// fileHistory is one key's versions in the file.
+type fileHistory struct {
+	Key      drift.Key       `json:"key"`
+	Versions []drift.Version `json:"versions"`
+}
+
+// Open returns a driver kept in the JSON file at path (mode 0600), loading
+// what the file holds; a missing file is an empty store. Every append
+// rewrites the file atomically before it returns, and an append whose
+// write fails is undone. One process may use the file at a time.
+func Open(path string) (*Driver, error) {
+	d := New()
+	d.path = path
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return d, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("memstore: read %s: %w", path, err)
+	}
+	var hs []fileHistory
+	if err := json.Unmarshal(b, &hs); err != nil {
+		return nil, fmt.Errorf("memstore: %s is not a drift schema file: %w", path, err)
+	}
+	for i, h := range hs {
+		if err := h.Key.Validate(); err != nil {
+			return nil, fmt.Errorf("memstore: %s: entry %d: %w", path, i, err)
+		}
+		for j, v := range h.Versions {
+			if v.Number != int64(j+1) || v.Schema == nil {
+				return nil, fmt.Errorf("memstore: %s: entry %d (%s): version %d is numbered %d or has no schema", path, i, h.Key, j+1, v.Number)
+			}
+		}
+		d.versions[h.Key] = h.Versions
+	}
+	return d, nil
+}
+
+// saveLocked writes every history to the file; d.mu must be held.
+func (d *Driver) saveLocked() error {
+	hs := make([]fileHistory, 0, len(d.versions))
+	for k, vs := range d.versions {
+		hs = append(hs, fileHistory{Key: k, Versions: vs})
+	}
+	slices.SortFunc(hs, func(a, b fileHistory) int {
+		return cmp.Or(cmp.Compare(a.Key.Tenant.String(), b.Key.Tenant.String()),
+			cmp.Compare(a.Key.ConnectionID, b.Key.ConnectionID), cmp.Compare(a.Key.Object, b.Key.Object))
+	})
+	b, err := json.Marshal(hs)
+	if err != nil {
+		return fmt.Errorf("memstore: encode schemas: %w", err)
+	}
+	if err := atomicfile.Write(d.path, b); err != nil {
+		return fmt.Errorf("memstore: %w", err)
+	}
+	return nil
+}
 
 // Append implements [drift.Driver].
 func (d *Driver) Append(ctx context.Context, key drift.Key, prev int64, v drift.Version) error {
@@ -42,6 +107,16 @@ func (d *Driver) Append(ctx context.Context, key drift.Key, prev int64, v drift.
 		return fmt.Errorf("memstore: version number %d does not follow %d", v.Number, prev)
 	}
 	d.versions[key] = append(vs, copyVersion(v))
+	if d.path != "" {
+		if err := d.saveLocked(); err != nil {
+			if len(vs) == 0 {
+				delete(d.versions, key)
+			} else {
+				d.versions[key] = vs[:len(vs):len(vs)]
+			}
+			return err
+		}
+	}
 	return nil
 }
 
