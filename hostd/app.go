@@ -333,7 +333,8 @@ func (a *app) accountsWhere() string {
 	return filepath.Join(a.cfg.DataDir, "accounts.json")
 }
 
-// openNLP builds the knowledge base (in memory in the embedded default,
+// openNLP builds the knowledge base (in memory and a file under the data
+// directory in the embedded default,
 // PostgreSQL with pgvector in server mode; local hash embeddings) and the
 // question gateway, with the OpenAI-compatible LLM when OPENAI_API_KEY is
 // set and extractive answers otherwise.
@@ -345,7 +346,11 @@ func (a *app) openNLP() error {
 		}
 		a.kbStore = st
 	} else {
-		a.kbStore = memkb.New()
+		st, err := memkb.Open(filepath.Join(a.cfg.DataDir, "knowledge.json"))
+		if err != nil {
+			return fmt.Errorf("knowledge base: %w", err)
+		}
+		a.kbStore = st
 	}
 	kb, err := nlp.NewKB(a.kbStore, &nlp.KBConfig{Logger: a.log})
 	if err != nil {

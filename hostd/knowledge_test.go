@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/autonomos/autonomos/nlp"
 )
 
 func TestKnowledgeIngestJobAndDelete(t *testing.T) {
@@ -61,5 +63,28 @@ func TestKnowledgeIngestJobAndDelete(t *testing.T) {
 	list = do(t, a, "GET", "/api/v1/nlp/documents", tokenA, nil)
 	if bytes.Contains(list.body, []byte(`"refunds"`)) || !bytes.Contains(list.body, []byte(`"renewals"`)) {
 		t.Fatalf("documents after delete: %s", list.body)
+	}
+}
+
+// TestKnowledgeKeptAcrossRestart: the embedded default keeps knowledge
+// documents in the data directory.
+func TestKnowledgeKeptAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	mod := func(c *Config) { c.DataDir = dir }
+	a1 := newTestApp(t, mod)
+	token, _ := register(t, a1, "Acme", "kb-restart@example.com")
+	doc := map[string]any{"id": "refunds", "title": "Refund policy", "text": "Refunds are granted within 30 days of the invoice date."}
+	if r := do(t, a1, "POST", "/api/v1/nlp/documents", token, doc); r.code != http.StatusCreated {
+		t.Fatalf("add: %d %s", r.code, r.body)
+	}
+	a1.close()
+
+	a2 := newTestApp(t, mod)
+	if r := do(t, a2, "GET", "/api/v1/nlp/documents", token, nil); r.code != http.StatusOK || !bytes.Contains(r.body, []byte(`"refunds"`)) {
+		t.Fatalf("documents after restart: %d %s", r.code, r.body)
+	}
+	ans := decode[nlp.Answer](t, do(t, a2, "POST", "/api/v1/nlp/ask", token, map[string]string{"question": "When are refunds granted?"}))
+	if len(ans.Sources) == 0 || ans.Sources[0].DocumentID != "refunds" {
+		t.Fatalf("ask after restart: %+v", ans)
 	}
 }

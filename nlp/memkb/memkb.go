@@ -1,7 +1,9 @@
 // Package memkb is the in-memory [nlp.KBStore]: exact cosine similarity
 // over every chunk of a tenant, and BM25 (k1 = 1.2, b = 0.75) over
 // [nlp.Terms] for full text. It is the embedded default and the test
-// double of nlp/pgvectorkb; it keeps nothing across restarts.
+// double of nlp/pgvectorkb. [New] keeps nothing across restarts; [Open]
+// keeps the documents and their chunks (with their embeddings, so nothing
+// is embedded again) in a file.
 //
 // Search cost is linear in the tenant's chunks, which is fine up to some
 // tens of thousands of chunks per tenant. A Store is safe for concurrent
@@ -10,13 +12,17 @@ package memkb
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"sync"
 
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -25,6 +31,8 @@ import (
 type Store struct {
 	mu      sync.RWMutex
 	tenants map[tenancy.ID]*tenantKB
+	// path is the file of Open's store; "" for New's.
+	path string
 }
 
 type tenantKB struct {
@@ -47,6 +55,98 @@ var _ nlp.KBStore = (*Store)(nil)
 // New returns an empty store.
 func New() *Store { return &Store{tenants: map[tenancy.ID]*tenantKB{}} }
 
+// fileDoc is one document with its chunks in the file.
+type fileDoc struct {
+	Tenant tenancy.ID        `json:"tenant"`
+	Doc    nlp.Document      `json:"document"`
+	Chunks []nlp.StoredChunk `json:"chunks"`
+}
+
+// Open returns a store kept in the JSON file at path (mode 0600), loading
+// what it holds; a missing file is an empty store. Every Put and Delete
+// rewrites the file atomically before it returns (the cost grows with the
+// store: this is for the modest knowledge bases of one process), and one
+// whose write fails is undone. One process may use the file at a time.
+func Open(path string) (*Store, error) {
+	s := New()
+	s.path = path
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("memkb: read %s: %w", path, err)
+	}
+	var docs []fileDoc
+	if err := json.Unmarshal(b, &docs); err != nil {
+		return nil, fmt.Errorf("memkb: %s is not a knowledge-base file: %w", path, err)
+	}
+	for i, d := range docs {
+		if err := d.Tenant.Validate(); err != nil || d.Doc.ID == "" {
+			return nil, fmt.Errorf("memkb: %s: entry %d: no valid tenant or document id", path, i)
+		}
+		s.tenant(d.Tenant, true).insert(d.Doc, newChunks(d.Chunks))
+	}
+	return s, nil
+}
+
+// saveLocked writes the whole store to the file; s.mu must be held.
+func (s *Store) saveLocked() error {
+	var docs []fileDoc
+	for id, t := range s.tenants {
+		for docID, d := range t.docs {
+			fd := fileDoc{Tenant: id, Doc: d, Chunks: make([]nlp.StoredChunk, len(t.chunks[docID]))}
+			for i, c := range t.chunks[docID] {
+				fd.Chunks[i] = c.c
+			}
+			docs = append(docs, fd)
+		}
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		if docs[i].Tenant != docs[j].Tenant {
+			return docs[i].Tenant.String() < docs[j].Tenant.String()
+		}
+		return docs[i].Doc.ID < docs[j].Doc.ID
+	})
+	b, err := json.Marshal(docs)
+	if err != nil {
+		return fmt.Errorf("memkb: encode: %w", err)
+	}
+	if err := atomicfile.Write(s.path, b); err != nil {
+		return fmt.Errorf("memkb: %w", err)
+	}
+	return nil
+}
+
+// newChunks indexes chunks for BM25.
+func newChunks(chunks []nlp.StoredChunk) []*chunk {
+	cs := make([]*chunk, len(chunks))
+	for i, c := range chunks {
+		c.Tags = slices.Clone(c.Tags)
+		c.Embedding = slices.Clone(c.Embedding)
+		tf := map[string]int{}
+		terms := nlp.Terms(c.Title + " " + c.Text)
+		for _, w := range terms {
+			tf[w]++
+		}
+		cs[i] = &chunk{c: c, tf: tf, terms: len(terms)}
+	}
+	return cs
+}
+
+// insert adds a document that is not in t.
+func (t *tenantKB) insert(doc nlp.Document, cs []*chunk) {
+	t.docs[doc.ID] = doc
+	t.chunks[doc.ID] = cs
+	for _, c := range cs {
+		for w := range c.tf {
+			t.df[w]++
+		}
+		t.n++
+		t.total += c.terms
+	}
+}
+
 func (s *Store) tenant(id tenancy.ID, create bool) *tenantKB {
 	t := s.tenants[id]
 	if t == nil && create {
@@ -64,32 +164,25 @@ func (s *Store) Put(ctx context.Context, tenant tenancy.ID, doc nlp.Document, ch
 	if err := tenant.Validate(); err != nil {
 		return err
 	}
-	cs := make([]*chunk, len(chunks))
-	for i, c := range chunks {
-		c.Tags = slices.Clone(c.Tags)
-		c.Embedding = slices.Clone(c.Embedding)
-		tf := map[string]int{}
-		terms := nlp.Terms(c.Title + " " + c.Text)
-		for _, w := range terms {
-			tf[w]++
-		}
-		cs[i] = &chunk{c: c, tf: tf, terms: len(terms)}
-	}
+	cs := newChunks(chunks)
 	doc.Text = ""
 	doc.Tags = slices.Clone(doc.Tags)
 	doc.Metadata = maps.Clone(doc.Metadata)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenant, true)
+	old, had := t.docs[doc.ID]
+	oldChunks := t.chunks[doc.ID]
 	t.remove(doc.ID)
-	t.docs[doc.ID] = doc
-	t.chunks[doc.ID] = cs
-	for _, c := range cs {
-		for w := range c.tf {
-			t.df[w]++
+	t.insert(doc, cs)
+	if s.path != "" {
+		if err := s.saveLocked(); err != nil {
+			t.remove(doc.ID)
+			if had {
+				t.insert(old, oldChunks)
+			}
+			return err
 		}
-		t.n++
-		t.total += c.terms
 	}
 	return nil
 }
@@ -141,8 +234,18 @@ func (s *Store) Delete(ctx context.Context, tenant tenancy.ID, id string) error 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tenant(tenant, false)
-	if t == nil || !t.remove(id) {
+	if t == nil {
 		return fmt.Errorf("%w: %q", nlp.ErrDocumentNotFound, id)
+	}
+	old, oldChunks := t.docs[id], t.chunks[id]
+	if !t.remove(id) {
+		return fmt.Errorf("%w: %q", nlp.ErrDocumentNotFound, id)
+	}
+	if s.path != "" {
+		if err := s.saveLocked(); err != nil {
+			t.insert(old, oldChunks)
+			return err
+		}
 	}
 	return nil
 }
