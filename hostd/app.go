@@ -24,6 +24,7 @@ import (
 	authpg "github.com/autonomos/autonomos/authn/pgstore"
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/graphstore"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/nlp"
 	"github.com/autonomos/autonomos/nlp/memkb"
 	"github.com/autonomos/autonomos/nlp/openaicompat"
@@ -302,7 +303,7 @@ func jwtSecret(cfg Config) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("generate JWT key: %w", err)
 	}
-	if err := writeFileAtomic(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
+	if err := atomicfile.Write(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); err != nil {
 		return nil, fmt.Errorf("write JWT key file %s: %w", path, err)
 	}
 	return key, nil

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/autonomos/autonomos/authn"
 	"github.com/autonomos/autonomos/authn/memstore"
 	authpg "github.com/autonomos/autonomos/authn/pgstore"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -152,35 +152,7 @@ func (s *fileAuthStore) writeFile() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, b)
-}
-
-// writeFileAtomic writes b to path through a synced temporary file with
-// mode 0600 in the same directory, then renames it over path.
-func writeFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(s.path, b)
 }
 
 func (s *fileAuthStore) CreateTenant(ctx context.Context, t authn.Tenant, u authn.User) error {

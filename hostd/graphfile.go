@@ -12,6 +12,7 @@ import (
 
 	"github.com/autonomos/autonomos/graphstore"
 	graphmem "github.com/autonomos/autonomos/graphstore/memstore"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -106,7 +107,7 @@ func (d *fileGraphDriver) Save(ctx context.Context, tenant tenancy.ID, g *graphs
 	if err := d.mem.Save(ctx, tenant, g, expected); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(d.path(tenant), b); err != nil {
+	if err := atomicfile.Write(d.path(tenant), b); err != nil {
 		d.restore(ctx, tenant, prev)
 		return fmt.Errorf("save graph file %s: %w", d.path(tenant), err)
 	}

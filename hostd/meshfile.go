@@ -14,6 +14,7 @@ import (
 	"github.com/autonomos/autonomos/aam"
 	"github.com/autonomos/autonomos/aam/mesh"
 	meshmem "github.com/autonomos/autonomos/aam/mesh/memstore"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -172,7 +173,7 @@ func (s *fileMeshStore) writeFile() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, b)
+	return atomicfile.Write(s.path, b)
 }
 
 func (s *fileMeshStore) CreateConnection(ctx context.Context, c mesh.Connection) error {

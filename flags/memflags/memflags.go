@@ -14,10 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/autonomos/autonomos/flags"
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/tenancy"
 )
 
@@ -145,35 +145,10 @@ func (s *Store) save() error {
 	if err != nil {
 		return fmt.Errorf("memflags: encode: %w", err)
 	}
-	if err := writeFileAtomic(s.path, append(b, '\n')); err != nil {
-		return fmt.Errorf("memflags: write %s: %w", s.path, err)
+	if err := atomicfile.Write(s.path, append(b, '\n')); err != nil {
+		return fmt.Errorf("memflags: %w", err)
 	}
 	return nil
-}
-
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Close implements flags.Store.

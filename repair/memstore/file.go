@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/autonomos/autonomos/internal/atomicfile"
 	"github.com/autonomos/autonomos/repair"
 	"github.com/autonomos/autonomos/tenancy"
 )
@@ -95,28 +95,8 @@ func (s *Store) persist() error {
 	if err != nil {
 		return fmt.Errorf("memstore: encode state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("memstore: write %s: %w", s.path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("memstore: write %s: %w", s.path, err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("memstore: write %s: %w", s.path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("memstore: sync %s: %w", s.path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("memstore: write %s: %w", s.path, err)
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return fmt.Errorf("memstore: replace %s: %w", s.path, err)
+	if err := atomicfile.Write(s.path, b); err != nil {
+		return fmt.Errorf("memstore: %w", err)
 	}
 	return nil
 }
