@@ -62,10 +62,11 @@
 // on 2 cores shared with other work (1-minute load average 8 when the
 // run ended). Other runs, at load about 6.6: recall 0.960, p50 28.0 ms,
 // p95 41.2 ms; at load 13 to 15: recall 0.957, p50 42.5 ms, p95 70.7
-// ms. The latency follows the machine's load; the recall does not. When the same tenant's rows shared one 190k-row index with
-// the other tenants, recall was 0.937 at ef_search 200 and 0.955 only
-// at 300 (p50 16.95 ms, p95 28.24 ms at 200 on a quiet machine): the
-// graph walked no longer holds the other 90k vectors.
+// ms. The latency follows the machine's load; the recall does not.
+// When the same tenant's rows shared one 190k-row index with the other
+// tenants, recall was 0.937 at ef_search 200 and 0.955 only at 300 (p50
+// 16.95 ms, p95 28.24 ms at 200 on a quiet machine): the graph walked
+// no longer holds the other 90k vectors.
 //
 // Latency hardly changes: the shared index returned enough of the
 // tenant's rows from its first ef_search candidates (the tenant holds
