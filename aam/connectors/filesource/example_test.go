@@ -74,7 +74,7 @@ func Example() {
 	// Output:
 	// opps-2025-01.csv:2 opportunity {"amount":"1250.50","id":"O-1","stage":"Won"}
 	// row error: opps-2025-01.csv:3: aam: row has the wrong number of cells: 4 cells, the header has 3
-	// saved cursor: {"v":1,"file":"opps-2025-01.csv","off":57,"line":4}
+	// saved cursor: {"v":1,"file":"opps-2025-01.csv","off":57,"line":4,"hdr_end":19}
 	// opps-2025-02.csv:2 opportunity {"amount":"99.90","id":"O-3","stage":"Lost"}
-	// saved cursor: {"v":1,"file":"opps-2025-02.csv","off":31,"line":3}
+	// saved cursor: {"v":1,"file":"opps-2025-02.csv","off":31,"line":3,"hdr_end":16}
 }

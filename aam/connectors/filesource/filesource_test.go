@@ -436,6 +436,50 @@ func TestTruncatedFileReadAgain(t *testing.T) {
 	}
 }
 
+// TestRewrittenFileReadAgain: a file rewritten in place, longer than the
+// saved offset, is read again from the start rather than from the middle
+// of a row: when its header changed length (a column renamed shifts every
+// offset), or when the offset is no longer at the start of a line. A file
+// only appended to goes on from the cursor.
+func TestRewrittenFileReadAgain(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		rewrite  string
+		wantRows []string
+		wantLog  string
+	}{
+		"header renamed": {"id,site_urls\r\n1,a.com\r\n2,b.com\r\n3,c.com\r\n", []string{"1", "2", "3"}, "header changed length"},
+		"row edited":     {"id,website\r\n1,aaaa.com\r\n2,b.com\r\n3,c.com\r\n", []string{"1", "2", "3"}, "not at the start of a line"},
+		"appended":       {"id,website\r\n1,a.com\r\n2,b.com\r\n3,c.com\r\n", []string{"3"}, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			p := filepath.Join(dir, "accounts.csv")
+			writeFile(t, p, []byte("id,website\r\n1,a.com\r\n2,b.com\r\n"))
+			var logs strings.Builder
+			s := newSource(t, dir, &filesource.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			first := readAll(t, s, "accounts", "")
+			end := first.cursors[len(first.cursors)-1]
+			writeFile(t, p, []byte(tc.rewrite))
+			r := readAll(t, s, "accounts", end)
+			var got []string
+			for _, row := range r.rows {
+				got = append(got, row[0])
+			}
+			if strings.Join(got, ",") != strings.Join(tc.wantRows, ",") || len(r.errs) != 0 {
+				t.Fatalf("read %v with errors %v, want rows %v and no errors", got, r.errs, tc.wantRows)
+			}
+			if tc.wantLog != "" && !strings.Contains(logs.String(), tc.wantLog) {
+				t.Errorf("no warning %q logged: %q", tc.wantLog, logs.String())
+			}
+			if tc.wantLog == "" && logs.Len() != 0 {
+				t.Errorf("an append logged %q", logs.String())
+			}
+		})
+	}
+}
+
 func TestGzipReplacedByShorter(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

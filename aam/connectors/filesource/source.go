@@ -295,13 +295,18 @@ func (s *Source) Close() error {
 // cursor is the position of a read: the file, the byte offset in its
 // (decompressed) content after the last record read, and the line
 // there. Done marks a compressed file read to its end, which a resumed
-// read skips instead of decompressing it again.
+// read skips instead of decompressing it again. HdrEnd is the offset
+// where the CSV header ended when the cursor was made: a header rewritten
+// to another length (a column renamed in place) shifts every offset after
+// it, so a resumed read of such a file starts it again rather than seeking
+// into the middle of a row.
 type cursor struct {
-	V    int    `json:"v"`
-	File string `json:"file"`
-	Off  int64  `json:"off"`
-	Line int64  `json:"line"`
-	Done bool   `json:"done,omitempty"`
+	V      int    `json:"v"`
+	File   string `json:"file"`
+	Off    int64  `json:"off"`
+	Line   int64  `json:"line"`
+	Done   bool   `json:"done,omitempty"`
+	HdrEnd int64  `json:"hdr_end,omitempty"`
 }
 
 func (c cursor) encode() aam.Cursor {
@@ -315,6 +320,10 @@ func (c cursor) encode() aam.Cursor {
 	b = strconv.AppendInt(b, c.Line, 10)
 	if c.Done {
 		b = append(b, `,"done":true`...)
+	}
+	if c.HdrEnd > 0 {
+		b = append(b, `,"hdr_end":`...)
+		b = strconv.AppendInt(b, c.HdrEnd, 10)
 	}
 	b = append(b, '}')
 	return aam.Cursor(b)
@@ -380,6 +389,9 @@ func (s *Source) Read(ctx context.Context, object string, cur aam.Cursor) iter.S
 				}
 			}
 			r := &reader{src: s, object: object, f: f, batchSize: s.cfg.BatchSize}
+			if f.rel == c.File {
+				r.cursorHdrEnd = c.HdrEnd
+			}
 			if err := r.run(ctx, off, line, emit); err != nil {
 				if !stopped {
 					yield(nil, err)
@@ -404,6 +416,9 @@ type reader struct {
 	f         file
 	batchSize int
 	header    []string // the CSV header, once run has read it
+	// hdrEnd is the offset after the header; cursorHdrEnd is the HdrEnd
+	// of the cursor the read resumes from (0 when none or older).
+	hdrEnd, cursorHdrEnd int64
 }
 
 // run reads the file from offset off (at line) and hands each batch to
@@ -438,7 +453,7 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 				return nil
 			}
 			emit(&aam.Batch{Object: r.object, File: r.f.rel, Errors: []*aam.RowError{{File: r.f.rel, Offset: 0, Err: fmt.Errorf("%w: not gzip data: %v", aam.ErrMalformedRecord, err)}},
-				Cursor: cursor{V: 1, File: r.f.rel, Line: 1, Done: true}.encode()})
+				Cursor: cursor{V: 1, File: r.f.rel, Line: 1, Done: true, HdrEnd: r.hdrEnd}.encode()})
 			return nil
 		}
 		defer zr.Close()
@@ -465,12 +480,26 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 		if rowErr != nil {
 			if off == 0 {
 				emit(&aam.Batch{Object: r.object, File: r.f.rel, Errors: []*aam.RowError{{File: r.f.rel, Line: 1, Offset: 0, Err: fmt.Errorf("header: %w", rowErr)}},
-					Cursor: cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line, Done: true}.encode()})
+					Cursor: cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line, Done: true, HdrEnd: r.hdrEnd}.encode()})
 			}
 			return nil
 		}
 		header = headerNames(out, cuts)
 		r.header = header
+		r.hdrEnd = sc.offset()
+	}
+	if off > 0 && r.cursorHdrEnd > 0 && r.cursorHdrEnd != r.hdrEnd {
+		r.src.log.Warn("filesource: the file's header changed length since the saved cursor; reading it again from the start", "file", r.f.rel, "cursor_offset", off)
+		off, line = 0, 1
+	}
+	if off > 0 && !r.f.gz && off < size {
+		// A record ends with a newline: if the byte before the offset is
+		// something else, the file was rewritten, not appended to.
+		var prev [1]byte
+		if _, err := fh.ReadAt(prev[:], off-1); err == nil && prev[0] != '\n' {
+			r.src.log.Warn("filesource: the saved cursor is not at the start of a line any more (the file was rewritten); reading it again from the start", "file", r.f.rel, "cursor_offset", off)
+			off, line = 0, 1
+		}
 	}
 	if off > 0 {
 		if off < sc.offset() {
@@ -498,7 +527,7 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 			sc.line = line
 		}
 	}
-	last := cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line}
+	last := cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line, HdrEnd: r.hdrEnd}
 	var out []byte
 	var cuts, starts []int
 	var lines []int64
@@ -575,7 +604,7 @@ func (r *reader) run(ctx context.Context, off, line int64, emit func(*aam.Batch)
 		if sc.rerr != nil {
 			return fmt.Errorf("filesource: read %s: %w", r.f.rel, sc.rerr)
 		}
-		cur := cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line, Done: eof && r.f.gz}
+		cur := cursor{V: 1, File: r.f.rel, Off: sc.offset(), Line: sc.line, Done: eof && r.f.gz, HdrEnd: r.hdrEnd}
 		if n > 0 || cur != last {
 			b.Cursor = cur.encode()
 			last = cur
