@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/dcl/driver"
@@ -292,6 +294,15 @@ func typedValue(t canonical.ValueType, raw any) (any, error) {
 	case canonical.TypeString, canonical.TypeEmail, canonical.TypePhone, canonical.TypeDomain,
 		canonical.TypeCurrency, canonical.TypeCountry:
 		if s, ok := raw.(string); ok {
+			// Neither DuckDB nor PostgreSQL stores these faithfully (a NUL
+			// cuts DuckDB's text short; bad UTF-8 fails the whole batch):
+			// the event is rejected on its own, with the reason.
+			if !utf8.ValidString(s) {
+				return nil, fmt.Errorf("%q is not valid UTF-8", truncate(s, 64))
+			}
+			if strings.IndexByte(s, 0) >= 0 {
+				return nil, fmt.Errorf("%q holds a NUL character, which the warehouse cannot store", truncate(s, 64))
+			}
 			return s, nil
 		}
 	case canonical.TypeInteger:

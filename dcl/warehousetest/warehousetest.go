@@ -288,7 +288,11 @@ func testRejected(t *testing.T, w *dcl.Warehouse) {
 	other.Tenant = tenantB
 	unknownEntity := Event(tenantA, "spaceship", "x", "1", 1, nil)
 	tooPrecise := opportunity(t, "bad-scale", 1, "1.0123456789")
-	err := w.Write(context.Background(), tenantA, []canonical.Event{good, badType, unknownField, other, unknownEntity, tooPrecise})
+	nul := opportunity(t, "bad-nul", 1, "10")
+	nul.Data["name"] = "Big\x00Deal"
+	badUTF8 := opportunity(t, "bad-utf8", 1, "10")
+	badUTF8.Data["name"] = "Big \xff Deal"
+	err := w.Write(context.Background(), tenantA, []canonical.Event{good, badType, unknownField, other, unknownEntity, tooPrecise, nul, badUTF8})
 	var rej *dcl.RejectedEventsError
 	if !errors.As(err, &rej) {
 		t.Fatalf("Write error = %v, want *RejectedEventsError", err)
@@ -296,7 +300,7 @@ func testRejected(t *testing.T, w *dcl.Warehouse) {
 	if rej.Errs[0] != nil {
 		t.Errorf("valid event rejected: %v", rej.Errs[0])
 	}
-	for i := 1; i < 6; i++ {
+	for i := 1; i < 8; i++ {
 		if !errors.Is(rej.Errs[i], dcl.ErrInvalidEvent) {
 			t.Errorf("event %d: error %v, want ErrInvalidEvent", i, rej.Errs[i])
 		}
