@@ -2,7 +2,7 @@
 // the mesh does about it: detection, automatic repair of the mapping, or
 // a review queued for a person, depending on Safe Mode.
 //
-// It copies the CRM's accounts export (examples/data/crm/accounts.csv)
+// Offline, it copies the CRM's accounts export (examples/data/crm/accounts.csv)
 // into a temporary directory as January's export, syncs it, then writes
 // February's export with columns renamed (Website -> Company_Website,
 // NumberOfEmployees -> Employees, BillingCountry -> Country, and Phone ->
@@ -14,16 +14,40 @@
 // reviews, shows the mapping's version go up, syncs the object that
 // waited, and prints what one record's values became.
 //
+// # Offline
+//
 //	go run ./examples/driftsim [-data DIR]
 //
-// Without -data it reads the copy embedded in package examples/data.
+// runs both scenarios in this process, with the mesh and the repair
+// registry in memory, and prints the events. Without -data it reads the
+// copy embedded in package examples/data.
 //
-// hostd shows the same events live in its console; here they print.
+// # Live, against hostd
+//
+//	AOS_PASSWORD=... go run ./examples/driftsim -hostd http://127.0.0.1:5000 \
+//		[-email demo@autonomos.dev] [-data-dir ./data] [-safe-mode=true|false]
+//
+// plays the same drift against a running hostd so that a person watches it
+// in the console (http://127.0.0.1:5000/): it logs in (the password comes
+// from AOS_PASSWORD, never from a flag, since flags show in process lists),
+// reads the tenant, rewrites <data-dir>/sources/<tenant>/crm/accounts.csv
+// with the drifted export (the original is kept once as accounts.csv.orig),
+// switches the crm connection's Safe Mode when -safe-mode is given, starts
+// a sync and waits for its job, then prints the drift hostd recorded, the
+// repairs it applied and the reviews that wait; those are approved or
+// rejected in the console. -data-dir is hostd's data directory, so run it
+// on hostd's machine.
+//
+//	AOS_PASSWORD=... go run ./examples/driftsim -hostd http://127.0.0.1:5000 -restore
+//
+// puts the original export back; the next sync sees the columns change
+// back, which is drift too.
 package main
 
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,6 +57,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/autonomos/autonomos/aam/connectors/filesource"
 	"github.com/autonomos/autonomos/aam/mesh"
@@ -66,8 +91,42 @@ func run(ctx context.Context, w io.Writer, args []string) error {
 	fs := flag.NewFlagSet("driftsim", flag.ContinueOnError)
 	fs.SetOutput(w)
 	data := fs.String("data", "", "directory of the demo sources (default: the embedded copy)")
+	var lf liveFlags
+	fs.StringVar(&lf.hostd, "hostd", "", "play the drift against the hostd at this address (http://127.0.0.1:5000) instead of offline; the password is read from "+passwordEnv)
+	fs.StringVar(&lf.email, "email", "demo@autonomos.dev", "with -hostd: the user to log in as")
+	fs.StringVar(&lf.dataDir, "data-dir", "./data", "with -hostd: hostd's data directory (its -data-dir)")
+	fs.Var(&lf.safeMode, "safe-mode", "with -hostd: switch the crm connection's Safe Mode to true or false before the sync (default: leave it)")
+	fs.BoolVar(&lf.restore, "restore", false, "with -hostd: put the original accounts export back and stop")
+	fs.DurationVar(&lf.timeout, "timeout", 2*time.Minute, "with -hostd: how long the run, the sync job included, may take")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if lf.hostd != "" {
+		if *data != "" {
+			return errors.New("-data is for the offline run; with -hostd the export is the one under -data-dir")
+		}
+		cfg, err := lf.config()
+		if err != nil {
+			return err
+		}
+		return runLive(ctx, w, cfg)
+	}
+	var liveOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "email", "data-dir", "safe-mode", "restore", "timeout":
+			liveOnly = append(liveOnly, "-"+f.Name)
+		}
+	})
+	if len(liveOnly) > 0 {
+		verb := "needs"
+		if len(liveOnly) > 1 {
+			verb = "need"
+		}
+		return fmt.Errorf("%s %s -hostd", strings.Join(liveOnly, ", "), verb)
 	}
 	var fsys iofs.FS = demodata.FS
 	if *data != "" {
@@ -321,12 +380,16 @@ func writeCSV(path string, header []string, rows [][]string) error {
 	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(f)
-	_ = cw.Write(header)
-	_ = cw.WriteAll(rows)
-	if err := cw.Error(); err != nil {
+	if err := writeCSVTo(f, header, rows); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+func writeCSVTo(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
+	_ = cw.WriteAll(rows) // flushes; a write error is kept in cw.Error
+	return cw.Error()
 }
