@@ -3,16 +3,13 @@ package pgstore
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 
 	"github.com/autonomos/autonomos/authn/pgstore/migsafe"
+	"github.com/autonomos/autonomos/internal/pgmigrate"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -70,44 +67,12 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, cfg *MigrateConfig) error 
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	locker, err := lock.NewPostgresTableLocker(lock.WithTableName(lockTable))
+	err := pgmigrate.Up(ctx, pool, pgmigrate.Config{
+		Migrations: c.Migrations, VersionTable: versionTable, LockTable: lockTable, Logger: c.Logger, Name: "pgstore",
+		Check: func(pending []string) error { return migsafe.CheckFS(c.Migrations, pending, c.AllowDestructive) },
+	})
 	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, c.Migrations,
-		goose.WithTableName(versionTable),
-		goose.WithLocker(locker),
-		goose.WithDisableGlobalRegistry(true),
-	)
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	statuses, err := p.Status(ctx)
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: status: %w", err)
-	}
-	var pending []string
-	for _, s := range statuses {
-		if s.State == goose.StatePending && s.Source.Type == goose.TypeSQL {
-			pending = append(pending, s.Source.Path)
-		}
-	}
-	if len(pending) == 0 {
-		return nil
-	}
-	if err := migsafe.CheckFS(c.Migrations, pending, c.AllowDestructive); err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			c.Logger.Info("pgstore: migration applied", "file", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
-		return fmt.Errorf("pgstore: migrate: %w", err)
+		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -11,12 +10,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"github.com/autonomos/autonomos/canonical"
 	"github.com/autonomos/autonomos/dcl/driver"
+	"github.com/autonomos/autonomos/internal/pgmigrate"
 	"github.com/autonomos/autonomos/tenancy/pgtenant"
 )
 
@@ -95,28 +92,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, cfg *MigrateConfig) error 
 		c.Logger = slog.Default()
 	}
 	tables := Tables(c.Ontology)
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	locker, err := lock.NewPostgresTableLocker(lock.WithTableName(lockTable))
+	err := pgmigrate.Up(ctx, pool, pgmigrate.Config{
+		Migrations: Migrations(), VersionTable: versionTable, LockTable: lockTable, Logger: c.Logger, Name: "pgstore",
+	})
 	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
-		goose.WithTableName(versionTable),
-		goose.WithLocker(locker),
-		goose.WithDisableGlobalRegistry(true),
-	)
-	if err != nil {
-		return fmt.Errorf("pgstore: migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			c.Logger.Info("pgstore: migration applied", "file", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
-		return fmt.Errorf("pgstore: migrate: %w", err)
+		return fmt.Errorf("pgstore: %w", err)
 	}
 	stmts, err := ontologyDDL(tables, c.AppRole)
 	if err != nil {

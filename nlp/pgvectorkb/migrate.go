@@ -3,15 +3,13 @@ package pgvectorkb
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
+
+	"github.com/autonomos/autonomos/internal/pgmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -44,31 +42,14 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 	if logger == nil {
 		logger = slog.Default()
 	}
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	locker, err := lock.NewPostgresTableLocker(lock.WithTableName(lockTable))
+	err := pgmigrate.Up(ctx, pool, pgmigrate.Config{
+		Migrations: Migrations(), VersionTable: versionTable, LockTable: lockTable, Logger: logger, Name: "pgvectorkb",
+	})
 	if err != nil {
-		return fmt.Errorf("pgvectorkb: migrate: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
-		goose.WithTableName(versionTable),
-		goose.WithLocker(locker),
-		goose.WithDisableGlobalRegistry(true),
-	)
-	if err != nil {
-		return fmt.Errorf("pgvectorkb: migrate: %w", err)
-	}
-	results, err := p.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil {
-			logger.InfoContext(ctx, "pgvectorkb: migration applied", "file", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("pgvectorkb: migrate: %w", err)
+		return fmt.Errorf("pgvectorkb: %w", err)
 	}
 	return nil
 }

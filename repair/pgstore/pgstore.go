@@ -12,9 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
+	"github.com/autonomos/autonomos/internal/pgmigrate"
 	"github.com/autonomos/autonomos/repair"
 	"github.com/autonomos/autonomos/tenancy"
 	"github.com/autonomos/autonomos/tenancy/pgtenant"
@@ -40,23 +39,23 @@ func Migrations() fs.FS {
 
 // Migrate brings the schema up to date. Run it as the role that owns the
 // tables; it is safe to run again and from several processes at once
-// (goose takes a session lock).
+// (a lock table serializes them).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
-		goose.WithTableName(MigrationsTable), goose.WithDisableGlobalRegistry(true))
+	err := pgmigrate.Up(ctx, pool, pgmigrate.Config{
+		Migrations: Migrations(), VersionTable: MigrationsTable, LockTable: migrationsLockTable, Name: "pgstore",
+	})
 	if err != nil {
-		return fmt.Errorf("pgstore: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("pgstore: migrate: %w", err)
+		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil
 }
+
+// migrationsLockTable serializes Migrate across processes (replicas
+// starting at once).
+const migrationsLockTable = "repair_goose_lock"
 
 // Store is the PostgreSQL [repair.Driver]. It does not own the pool: Close
 // leaves it open. A Store is safe for concurrent use.

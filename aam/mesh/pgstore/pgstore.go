@@ -34,11 +34,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
 
 	"github.com/autonomos/autonomos/aam"
 	"github.com/autonomos/autonomos/aam/mesh"
+	"github.com/autonomos/autonomos/internal/pgmigrate"
 	"github.com/autonomos/autonomos/tenancy"
 	"github.com/autonomos/autonomos/tenancy/pgtenant"
 )
@@ -61,21 +60,21 @@ func Migrations() fs.FS {
 
 // Migrate brings the schema up to date. Run it as the tables' owner.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
-		goose.WithTableName(MigrationsTable), goose.WithDisableGlobalRegistry(true))
+	err := pgmigrate.Up(ctx, pool, pgmigrate.Config{
+		Migrations: Migrations(), VersionTable: MigrationsTable, LockTable: migrationsLockTable, Name: "pgstore",
+	})
 	if err != nil {
-		return fmt.Errorf("pgstore: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("pgstore: migrate: %w", err)
+		return fmt.Errorf("pgstore: %w", err)
 	}
 	return nil
 }
+
+// migrationsLockTable serializes Migrate across processes (replicas
+// starting at once).
+const migrationsLockTable = "mesh_goose_lock"
 
 // Store is the PostgreSQL [mesh.Store]. It does not own the pool.
 type Store struct {
