@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -169,13 +171,7 @@ func (w *Warehouse) Write(ctx context.Context, tenant tenancy.ID, events []canon
 // the newest version of each record. errs is nil when every event is
 // valid.
 func (w *Warehouse) prepare(tenant tenancy.ID, events []canonical.Event) ([]driver.Batch, []error) {
-	var errs []error
-	reject := func(i int, err error) {
-		if errs == nil {
-			errs = make([]error, len(events))
-		}
-		errs[i] = err
-	}
+	rows, errs := w.typeRows(tenant, events)
 	type group struct {
 		batch driver.Batch
 		index map[string]int
@@ -183,31 +179,28 @@ func (w *Warehouse) prepare(tenant tenancy.ID, events []canonical.Event) ([]driv
 	var groups []*group
 	byEntity := map[string]*group{}
 	for i := range events {
-		e := &events[i]
-		t, ok := w.tables[e.Entity]
-		if !ok {
-			reject(i, &InvalidEventError{EventID: e.ID, Reason: fmt.Sprintf("unknown entity %q", truncate(e.Entity, 64))})
+		if errs != nil && errs[i] != nil {
 			continue
 		}
-		row, err := toRow(tenant, e, &t)
-		if err != nil {
-			reject(i, err)
-			continue
-		}
+		e, row := &events[i], &rows[i]
 		g := byEntity[e.Entity]
 		if g == nil {
-			g = &group{batch: driver.Batch{Table: t}, index: map[string]int{}}
+			g = &group{batch: driver.Batch{Table: w.tables[e.Entity]}, index: map[string]int{}}
+			if len(groups) == 0 {
+				// most batches are of one entity
+				g.batch.Rows = make([]driver.Row, 0, len(events)-i)
+			}
 			byEntity[e.Entity] = g
 			groups = append(groups, g)
 		}
 		if j, dup := g.index[row.Key]; dup {
 			if row.Newer(&g.batch.Rows[j]) {
-				g.batch.Rows[j] = row
+				g.batch.Rows[j] = *row
 			}
 			continue
 		}
 		g.index[row.Key] = len(g.batch.Rows)
-		g.batch.Rows = append(g.batch.Rows, row)
+		g.batch.Rows = append(g.batch.Rows, *row)
 	}
 	out := make([]driver.Batch, len(groups))
 	for i, g := range groups {
@@ -216,9 +209,62 @@ func (w *Warehouse) prepare(tenant tenancy.ID, events []canonical.Event) ([]driv
 	return out, errs
 }
 
-func toRow(tenant tenancy.ID, e *canonical.Event, t *driver.Table) (driver.Row, error) {
-	bad := func(field, reason string) (driver.Row, error) {
-		return driver.Row{}, &InvalidEventError{EventID: truncate(e.ID, 128), Field: field, Reason: reason}
+// parallelRows is the batch size from which typeRows splits its work
+// across CPUs.
+const parallelRows = 4096
+
+// typeRows makes the row of each event, or its error: rows[i] is
+// valid when errs is nil or errs[i] is. Large batches are typed on
+// several goroutines; typing is most of dcl's share of a write.
+func (w *Warehouse) typeRows(tenant tenancy.ID, events []canonical.Event) ([]driver.Row, []error) {
+	rows := make([]driver.Row, len(events))
+	errs := make([]error, len(events))
+	parts := 1
+	if len(events) >= parallelRows {
+		parts = min(runtime.GOMAXPROCS(0), len(events)/(parallelRows/2))
+	}
+	var failed atomic.Bool
+	work := func(lo, hi int) {
+		var slab []any // values of many rows in one allocation
+		for i := lo; i < hi; i++ {
+			e := &events[i]
+			t, ok := w.tables[e.Entity]
+			if !ok {
+				errs[i] = &InvalidEventError{EventID: e.ID, Reason: fmt.Sprintf("unknown entity %q", truncate(e.Entity, 64))}
+				failed.Store(true)
+				continue
+			}
+			if len(slab) < len(t.Columns) {
+				slab = make([]any, max(len(t.Columns), 64*len(t.Columns)))
+			}
+			vals := slab[:len(t.Columns):len(t.Columns)]
+			slab = slab[len(t.Columns):]
+			if err := toRow(tenant, e, &t, &rows[i], vals); err != nil {
+				errs[i] = err
+				failed.Store(true)
+			}
+		}
+	}
+	if parts <= 1 {
+		work(0, len(events))
+	} else {
+		var wg sync.WaitGroup
+		step := (len(events) + parts - 1) / parts
+		for lo := 0; lo < len(events); lo += step {
+			wg.Go(func() { work(lo, min(lo+step, len(events))) })
+		}
+		wg.Wait()
+	}
+	if !failed.Load() {
+		errs = nil
+	}
+	return rows, errs
+}
+
+// toRow fills r from e, with vals (len(t.Columns), zeroed) as its values.
+func toRow(tenant tenancy.ID, e *canonical.Event, t *driver.Table, r *driver.Row, vals []any) error {
+	bad := func(field, reason string) error {
+		return &InvalidEventError{EventID: truncate(e.ID, 128), Field: field, Reason: reason}
 	}
 	switch {
 	case e.Tenant != tenant:
@@ -230,7 +276,7 @@ func toRow(tenant tenancy.ID, e *canonical.Event, t *driver.Table) (driver.Row, 
 	case e.Op != canonical.OpUpsert && e.Op != canonical.OpDelete:
 		return bad("", fmt.Sprintf("unknown op %q", truncate(string(e.Op), 32)))
 	}
-	r := driver.Row{
+	*r = driver.Row{
 		Key:          driver.RecordKey(e.Source.System, e.Source.ConnectionID, e.Source.Object, e.SourceKey),
 		SourceSystem: e.Source.System,
 		ConnectionID: e.Source.ConnectionID,
@@ -240,13 +286,13 @@ func toRow(tenant tenancy.ID, e *canonical.Event, t *driver.Table) (driver.Row, 
 		OccurredAt:   e.OccurredAt.UTC(),
 		IngestedAt:   e.IngestedAt.UTC(),
 		Deleted:      e.Op == canonical.OpDelete,
-		Values:       make([]any, len(t.Columns)),
+		Values:       vals,
 	}
 	if e.OccurredAt.IsZero() {
 		r.OccurredAt = time.Time{}
 	}
 	if r.Deleted {
-		return r, nil
+		return nil
 	}
 	found := 0
 	for i, c := range t.Columns {
@@ -268,7 +314,7 @@ func toRow(tenant tenancy.ID, e *canonical.Event, t *driver.Table) (driver.Row, 
 			}
 		}
 	}
-	return r, nil
+	return nil
 }
 
 func fieldIndex(t *driver.Table, name string) (int, bool) {
