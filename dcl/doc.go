@@ -109,9 +109,9 @@
 //
 // A Warehouse and an Engine are safe for concurrent use. One Subscriber
 // per consumer; several consumers of one group may write the same
-// tenant concurrently (the driver's transactions keep the newest
-// version; DuckDB may report a write-write conflict, which fails the
-// batch and lets the stream deliver it again).
+// tenant concurrently: the driver keeps the newest version of each
+// record (duckstore serializes a tenant's writes; on PostgreSQL a failed
+// transaction fails the batch and the stream delivers it again).
 //
 // # Testing
 //

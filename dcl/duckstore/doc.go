@@ -7,8 +7,11 @@
 //
 // Each tenant's tables and views live in the schema [SchemaName] gives
 // ("t_" and the tenant UUID in hex). A write streams rows through
-// DuckDB's query appender into one INSERT ... ON CONFLICT DO UPDATE ...
-// WHERE <newer> per entity, inside one transaction per batch. Decimals
+// DuckDB's query appender into one MERGE ... WHEN MATCHED AND <newer>
+// THEN UPDATE ... WHEN NOT MATCHED THEN INSERT per entity, inside one
+// transaction per batch. Tables have no primary key (keeping DuckDB's
+// ART index was the largest cost of a write); MERGE keeps _key unique,
+// and a Store serializes the writes of each tenant. Decimals
 // are appended as integers in units of 10^-9 rather than as text
 // (DuckDB's parsing of DECIMAL(38,9) text was the largest cost of a
 // write). The account table also has _norm_name, the normalized name the

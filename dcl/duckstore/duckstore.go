@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -34,6 +35,11 @@ type Config struct {
 type Store struct {
 	connector *duckdb.Connector
 	db        *sql.DB
+
+	// writers serializes the writes and schema changes of each tenant
+	// (schema name -> *sync.Mutex): tables have no primary key, so two
+	// transactions inserting the same new record would both succeed.
+	writers sync.Map
 }
 
 var _ dcldriver.Warehouse = (*Store)(nil)
@@ -122,8 +128,19 @@ var lineage = []struct{ name, typ string }{
 	{"_deleted", "BOOLEAN"},
 }
 
+// lockTenant takes the write lock of a tenant's schema and returns its
+// unlock.
+func (s *Store) lockTenant(schema string) (unlock func()) {
+	mu, _ := s.writers.LoadOrStore(schema, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
+}
+
 // EnsureTenant implements [dcldriver.Warehouse].
 func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dcldriver.Table) error {
+	// DuckDB fails concurrent CREATE SCHEMA IF NOT EXISTS of one schema
+	// with a write-write conflict
+	defer s.lockTenant(SchemaName(tenant))()
 	schema := ident(SchemaName(tenant))
 	stmts := []string{"CREATE SCHEMA IF NOT EXISTS " + schema}
 	for _, t := range tables {
@@ -132,10 +149,18 @@ func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dc
 		for _, l := range lineage {
 			fmt.Fprintf(&b, "%s %s, ", l.name, l.typ)
 		}
-		for _, c := range t.Columns {
-			fmt.Fprintf(&b, "%s %s, ", ident(c.Name), sqlType(c.Type))
+		for i, c := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %s", ident(c.Name), sqlType(c.Type))
 		}
-		b.WriteString("PRIMARY KEY (_key))")
+		// No PRIMARY KEY: maintaining DuckDB's ART index cost more than
+		// the rest of a write, and MERGE keeps _key unique without it
+		// (writes of a tenant are serialized, see Store.writers).
+		// Tables made by earlier versions keep theirs; MERGE works on
+		// both.
+		b.WriteString(")")
 		stmts = append(stmts, b.String())
 		// fields the ontology gained since the table was made
 		for _, c := range t.Columns {
@@ -172,35 +197,41 @@ func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dc
 	return nil
 }
 
-// upsertSQL is the statement the query appender runs over each chunk of
+// mergeSQL is the statement the query appender runs over each chunk of
 // appended rows (the "batch" table): insert new records, replace stored
-// ones only by a newer version.
-func upsertSQL(schema string, t *dcldriver.Table) string {
+// ones only by a newer version (by version time, then ingestion time,
+// then event id, as [dcldriver.Row.Newer]). MERGE joins the batch to the
+// table by _key; it needs no index, and was faster than INSERT ... ON
+// CONFLICT even where the table has one. The batch holds each _key once
+// (dcl de-duplicates a batch), as MERGE requires.
+func mergeSQL(schema string, t *dcldriver.Table) string {
 	var cols, sel, set []string
-	for _, l := range lineage {
-		cols = append(cols, l.name)
-		sel = append(sel, l.name)
-		if l.name != "_key" {
-			set = append(set, l.name+" = excluded."+l.name)
+	add := func(name, expr string) {
+		cols = append(cols, name)
+		sel = append(sel, expr+" AS "+name)
+		if name != "_key" {
+			set = append(set, name+" = b."+name)
 		}
 	}
+	for _, l := range lineage {
+		add(l.name, l.name)
+	}
 	for _, c := range t.Columns {
-		n := ident(c.Name)
-		cols = append(cols, n)
-		sel = append(sel, n)
-		set = append(set, n+" = excluded."+n)
+		add(ident(c.Name), ident(c.Name))
 	}
 	if hasNormName(t) {
-		cols = append(cols, normNameColumn)
-		sel = append(sel, normName("name"))
-		set = append(set, normNameColumn+" = excluded."+normNameColumn)
+		add(normNameColumn, normName("name"))
 	}
-	return fmt.Sprintf(`INSERT INTO %s.%s AS cur (%s) SELECT %s FROM batch
-ON CONFLICT (_key) DO UPDATE SET %s
-WHERE excluded._version_at > cur._version_at
-   OR (excluded._version_at = cur._version_at AND (excluded._ingested_at > cur._ingested_at
-   OR (excluded._ingested_at = cur._ingested_at AND excluded._event_id > cur._event_id)))`,
-		schema, ident(t.Entity), strings.Join(cols, ", "), strings.Join(sel, ", "), strings.Join(set, ", "))
+	vals := make([]string, len(cols))
+	for i, c := range cols {
+		vals[i] = "b." + c
+	}
+	return fmt.Sprintf(`MERGE INTO %s.%s AS cur USING (SELECT %s FROM batch) AS b ON cur._key = b._key
+WHEN MATCHED AND (b._version_at > cur._version_at
+   OR (b._version_at = cur._version_at AND (b._ingested_at > cur._ingested_at
+   OR (b._ingested_at = cur._ingested_at AND b._event_id > cur._event_id)))) THEN UPDATE SET %s
+WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)`,
+		schema, ident(t.Entity), strings.Join(sel, ", "), strings.Join(set, ", "), strings.Join(cols, ", "), strings.Join(vals, ", "))
 }
 
 func appendTypes(t *dcldriver.Table) ([]duckdb.TypeInfo, []string, error) {
@@ -255,10 +286,12 @@ func appendTypes(t *dcldriver.Table) ([]duckdb.TypeInfo, []string, error) {
 }
 
 // Write implements [dcldriver.Warehouse]: one transaction for all
-// batches, rows streamed through DuckDB's query appender into one
-// INSERT ... ON CONFLICT per chunk.
+// batches, rows streamed through DuckDB's query appender into one MERGE
+// per chunk. Writes of one tenant wait for each other.
 func (s *Store) Write(ctx context.Context, tenant tenancy.ID, batches []dcldriver.Batch) (err error) {
-	schema := ident(SchemaName(tenant))
+	name := SchemaName(tenant)
+	schema := ident(name)
+	defer s.lockTenant(name)()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("duckstore: %w", err)
@@ -293,7 +326,7 @@ func (s *Store) writeBatch(ctx context.Context, conn *sql.Conn, schema string, b
 	if err != nil {
 		return fmt.Errorf("duckstore: %s: %w", b.Table.Entity, err)
 	}
-	query := upsertSQL(schema, &b.Table)
+	query := mergeSQL(schema, &b.Table)
 	return conn.Raw(func(dc any) error {
 		a, err := duckdb.NewQueryAppender(dc.(driver.Conn), query, "batch", infos, names)
 		if err != nil {
@@ -332,7 +365,7 @@ func (s *Store) writeBatch(ctx context.Context, conn *sql.Conn, schema string, b
 			}
 		}
 		if err := a.Close(); err != nil {
-			return fmt.Errorf("duckstore: %s: upsert: %w", b.Table.Entity, err)
+			return fmt.Errorf("duckstore: %s: merge: %w", b.Table.Entity, err)
 		}
 		return nil
 	})

@@ -362,3 +362,44 @@ func TestNormNameStoredAndBackfilled(t *testing.T) {
 		t.Errorf("members after backfill = %v", res.Rows)
 	}
 }
+
+// Tables made before writes became MERGE have a primary key on _key;
+// they must keep working: one row per record, the newest version kept.
+func TestTableWithPrimaryKeyFromEarlierVersion(t *testing.T) {
+	w, s := newWarehouse(t, nil)
+	schema := duckstore.SchemaName(tenantA)
+	for _, q := range []string{
+		"CREATE SCHEMA " + schema,
+		"CREATE TABLE " + schema + `.opportunity (_key VARCHAR, _source_system VARCHAR, _connection_id VARCHAR, _source_object VARCHAR,
+			_source_key VARCHAR, _event_id VARCHAR, _occurred_at TIMESTAMPTZ, _ingested_at TIMESTAMPTZ, _version_at TIMESTAMPTZ, _deleted BOOLEAN,
+			amount DECIMAL(38,9), PRIMARY KEY (_key))`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	ev := func(key string, version int, amount string) canonical.Event {
+		d, err := canonical.NewDecimal(amount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return warehousetest.Event(tenantA, "opportunity", "salesforce", key, version, map[string]any{"id": key, "amount": d})
+	}
+	for _, batch := range [][]canonical.Event{
+		{ev("a", 2, "20"), ev("b", 1, "10")},
+		{ev("a", 1, "1"), ev("b", 3, "30"), ev("c", 1, "5")},
+		{ev("a", 2, "20"), ev("b", 3, "30")},
+	} {
+		if err := w.Write(ctx, tenantA, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := w.Query(ctx, tenantA, "SELECT id, CAST(amount AS INTEGER) FROM opportunity ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Rows); got != "[[a 20] [b 30] [c 5]]" {
+		t.Errorf("rows %s, want [[a 20] [b 30] [c 5]]", got)
+	}
+}

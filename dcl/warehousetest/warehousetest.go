@@ -20,6 +20,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +74,8 @@ func RunConformanceTestsWith(t *testing.T, newDriver NewDriver, opts Options) {
 		{"QueryRowCap", testRowCap},
 		{"UnifiedAccounts", testUnifiedAccounts},
 		{"UnifiedContactsByEmail", testUnifiedContacts},
+		{"LargeMixedBatch", testLargeMixedBatch},
+		{"ConcurrentWritersOneRowPerRecord", testConcurrentWriters},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -463,5 +466,128 @@ func testUnifiedContacts(t *testing.T, w *dcl.Warehouse) {
 	}
 	if res := query(t, w, tenantA, "SELECT count(*) FROM lead_unified"); fmt.Sprint(res.Rows[0][0]) != "1" {
 		t.Errorf("lead clusters = %v, want 1", res.Rows[0][0])
+	}
+}
+
+// testLargeMixedBatch writes one batch large enough that dcl types it on
+// several goroutines: two entities interleaved, invalid events scattered
+// through it, and records repeated across its halves with the newest
+// version sometimes first, sometimes last.
+func testLargeMixedBatch(t *testing.T, w *dcl.Warehouse) {
+	const n = 12000
+	var events []canonical.Event
+	wantBad := map[int]bool{}
+	for i := range n {
+		var e canonical.Event
+		switch {
+		case i%5 == 4:
+			e = Event(tenantA, "account", "hubspot", fmt.Sprintf("acc-%d", i), 1, map[string]any{"name": fmt.Sprintf("Company %d", i)})
+		case i >= n/2:
+			// the first half's records again: even ones newer, odd ones older
+			k := i - n/2
+			v := 1
+			if k%2 == 0 {
+				v = 3
+			}
+			e = opportunity(t, fmt.Sprintf("op-%d", k), v, fmt.Sprintf("%d", 10*k+v))
+		default:
+			e = opportunity(t, fmt.Sprintf("op-%d", i), 2, fmt.Sprintf("%d", 10*i+2))
+		}
+		if i%997 == 13 {
+			e.Data["no_such_field"] = "x"
+			wantBad[i] = true
+		}
+		events = append(events, e)
+	}
+	err := w.Write(context.Background(), tenantA, events)
+	var rej *dcl.RejectedEventsError
+	if !errors.As(err, &rej) || len(rej.Errs) != n {
+		t.Fatalf("Write error = %v, want *RejectedEventsError for %d events", err, n)
+	}
+	for i, e := range rej.Errs {
+		if (e != nil) != wantBad[i] {
+			t.Errorf("event %d: error %v, want rejected = %v", i, e, wantBad[i])
+		}
+	}
+	// every opportunity key k < n/2 not a multiple of 5 minus 1 was
+	// written; the stored version is the newest valid one
+	wantOpp, wantAmount := 0, map[string]string{}
+	for k := range n / 2 {
+		if k%5 == 4 {
+			continue
+		}
+		first, second := !wantBad[k], k%5 != 4 && !wantBad[k+n/2] && (k+n/2)%5 != 4
+		switch {
+		case second && (k%2 == 0 || !first):
+			v := 1
+			if k%2 == 0 {
+				v = 3
+			}
+			wantAmount[fmt.Sprintf("op-%d", k)] = fmt.Sprint(10*k + v)
+		case first:
+			wantAmount[fmt.Sprintf("op-%d", k)] = fmt.Sprint(10*k + 2)
+		default:
+			continue
+		}
+		wantOpp++
+	}
+	seen := 0
+	for off := 0; ; off += 1000 { // pages: the suite's row cap is 1000
+		res := query(t, w, tenantA, fmt.Sprintf("SELECT _source_key, CAST(amount AS BIGINT) FROM opportunity ORDER BY _source_key LIMIT 1000 OFFSET %d", off))
+		for _, r := range res.Rows {
+			if got, want := fmt.Sprint(r[1]), wantAmount[fmt.Sprint(r[0])]; got != want {
+				t.Errorf("%v: amount %s, want %s", r[0], got, want)
+			}
+		}
+		seen += len(res.Rows)
+		if len(res.Rows) < 1000 {
+			break
+		}
+	}
+	if seen != wantOpp {
+		t.Fatalf("opportunities = %d, want %d", seen, wantOpp)
+	}
+	wantAcc := 0
+	for i := range n {
+		if i%5 == 4 && !wantBad[i] {
+			wantAcc++
+		}
+	}
+	if got := fmt.Sprint(query(t, w, tenantA, "SELECT count(*) FROM account").Rows[0][0]); got != fmt.Sprint(wantAcc) {
+		t.Errorf("accounts = %s, want %d", got, wantAcc)
+	}
+}
+
+// testConcurrentWriters writes the same new records from several
+// goroutines at once, each with its own version: every record is stored
+// once, at its newest version. A driver may fail a write on a conflict
+// (the stream delivers it again); the test then retries it.
+func testConcurrentWriters(t *testing.T, w *dcl.Warehouse) {
+	const writers, records = 4, 300
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for v := 1; v <= writers; v++ {
+		wg.Go(func() {
+			var events []canonical.Event
+			for k := range records {
+				events = append(events, opportunity(t, fmt.Sprintf("op-%d", k), v, fmt.Sprint(v)))
+			}
+			var err error
+			for range 5 {
+				if err = w.Write(context.Background(), tenantA, events); err == nil {
+					return
+				}
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("Write failed 5 times: %v", err)
+	}
+	res := query(t, w, tenantA, "SELECT count(*), count(DISTINCT _source_key), min(CAST(amount AS BIGINT)) FROM opportunity")
+	if got := fmt.Sprint(res.Rows[0]...); got != fmt.Sprint(records, records, writers) {
+		t.Errorf("rows, distinct records, lowest amount = %s, want %d %d %d", got, records, records, writers)
 	}
 }
