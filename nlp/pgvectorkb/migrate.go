@@ -46,10 +46,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error
 		Migrations: Migrations(), VersionTable: versionTable, LockTable: lockTable, Logger: logger, Name: "pgvectorkb",
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("pgvectorkb: %w", err)
+		return fmt.Errorf("pgvectorkb: %w", err) // a cancelled ctx matches errors.Is(err, ctx.Err())
 	}
 	return nil
 }

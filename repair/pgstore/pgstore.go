@@ -45,10 +45,7 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		Migrations: Migrations(), VersionTable: MigrationsTable, LockTable: migrationsLockTable, Name: "pgstore",
 	})
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("pgstore: %w", err)
+		return fmt.Errorf("pgstore: %w", err) // a cancelled ctx matches errors.Is(err, ctx.Err())
 	}
 	return nil
 }
