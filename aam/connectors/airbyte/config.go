@@ -2,9 +2,11 @@ package airbyte
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -151,8 +153,19 @@ type jsonConfig struct {
 	JobsLookback   string `json:"jobs_lookback,omitempty"`
 }
 
-func init() {
-	aam.Register(Kind, func(raw json.RawMessage) (aam.Connector, error) {
+func init() { aam.Register(Kind, Factory(nil)) }
+
+// DialFunc dials a network address, as net.Dialer.DialContext does.
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
+
+// Factory returns the [aam.Factory] of the kind: it decodes the JSON
+// configuration and opens a connector whose HTTP connections, redirects
+// included, go through dial, with no proxy (a proxy would dial on its
+// behalf, unchecked) and a 60s timeout; a nil dial keeps the default
+// client. The package registers Factory(nil); a server that guards
+// egress (aam/egress) registers its own in its own [aam.Registry].
+func Factory(dial DialFunc) aam.Factory {
+	return func(raw json.RawMessage) (aam.Connector, error) {
 		var c jsonConfig
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
@@ -177,6 +190,17 @@ func init() {
 			}
 			*d.dst = v
 		}
+		if dial != nil {
+			c.Config.HTTPClient = clientDialing(dial)
+		}
 		return New(c.BaseURL, c.Token, &c.Config)
-	})
+	}
+}
+
+// clientDialing returns the client of a Factory with a dial function.
+func clientDialing(dial DialFunc) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = dial
+	return &http.Client{Timeout: 60 * time.Second, Transport: t}
 }

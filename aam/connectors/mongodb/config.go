@@ -1,10 +1,12 @@
 package mongodb
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -52,6 +54,22 @@ type Config struct {
 	System string `json:"system,omitempty"`
 	// Logger receives warnings. Defaults to slog.Default().
 	Logger *slog.Logger `json:"-"`
+	// Dial opens the driver's connections to the deployment's servers:
+	// a server passes an egress guard (aam/egress) so that a tenant's
+	// URI cannot reach its own network. The SRV and TXT lookups of a
+	// mongodb+srv:// URI are not dials; the addresses they give are
+	// dialed through Dial. Defaults to the driver's dialer.
+	Dial DialFunc `json:"-"`
+}
+
+// DialFunc dials a network address, as net.Dialer.DialContext does.
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
+
+// contextDialer adapts a DialFunc to the driver's dialer interface.
+type contextDialer DialFunc
+
+func (d contextDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return d(ctx, network, address)
 }
 
 // String returns the Config without its URI.
@@ -166,8 +184,14 @@ type jsonConfig struct {
 	ServerSelectionTimeout string `json:"server_selection_timeout,omitempty"`
 }
 
-func init() {
-	aam.Register(Kind, func(raw json.RawMessage) (aam.Connector, error) {
+func init() { aam.Register(Kind, Factory(nil)) }
+
+// Factory returns the [aam.Factory] of the kind: it decodes the JSON
+// configuration and opens a [Source] whose connections go through dial
+// (nil: the driver's dialer). The package registers Factory(nil); a
+// server that guards egress registers its own in its own [aam.Registry].
+func Factory(dial DialFunc) aam.Factory {
+	return func(raw json.RawMessage) (aam.Connector, error) {
 		var jc jsonConfig
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
 		dec.DisallowUnknownFields()
@@ -182,8 +206,9 @@ func init() {
 			}
 			cfg.ServerSelectionTimeout = d
 		}
+		cfg.Dial = dial
 		return New(&cfg)
-	})
+	}
 }
 
 // decodeErrorWhere describes a JSON decode error without quoting values

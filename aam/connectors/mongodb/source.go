@@ -44,6 +44,9 @@ func New(cfg *Config) (*Source, error) {
 	}
 	s := &Source{cfg: c, target: uriHosts(c.URI) + "/" + c.Database, secrets: uriSecrets(c.URI)}
 	opts := options.Client().ApplyURI(c.URI).SetServerSelectionTimeout(c.ServerSelectionTimeout)
+	if c.Dial != nil {
+		opts.SetDialer(contextDialer(c.Dial))
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, &aam.ConfigError{Kind: Kind, Field: "uri", Reason: "rejected by the driver", Err: s.redact(err)}

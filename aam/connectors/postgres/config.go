@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -67,7 +69,15 @@ type Config struct {
 	System string `json:"system,omitempty"`
 	// Logger receives warnings. Defaults to slog.Default().
 	Logger *slog.Logger `json:"-"`
+	// Dial opens the connections to the server (pgx's DialFunc), for
+	// every host of the URL and for cancel requests: a server passes an
+	// egress guard (aam/egress) so that a tenant's URL cannot reach its
+	// own network. Defaults to pgx's dialer.
+	Dial DialFunc `json:"-"`
 }
+
+// DialFunc dials a network address, as net.Dialer.DialContext does.
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
 
 // LogValue logs the Config without its URL.
 func (c Config) LogValue() slog.Value {
@@ -164,8 +174,14 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func init() {
-	aam.Register(Kind, func(raw json.RawMessage) (aam.Connector, error) {
+func init() { aam.Register(Kind, Factory(nil)) }
+
+// Factory returns the [aam.Factory] of the kind: it decodes the JSON
+// configuration and opens a [Source] whose connections go through dial
+// (nil: pgx's dialer). The package registers Factory(nil); a server that
+// guards egress registers its own in its own [aam.Registry].
+func Factory(dial DialFunc) aam.Factory {
+	return func(raw json.RawMessage) (aam.Connector, error) {
 		var cfg Config
 		dec := json.NewDecoder(strings.NewReader(string(raw)))
 		dec.DisallowUnknownFields()
@@ -174,8 +190,9 @@ func init() {
 			// can hold the URL: say only where.
 			return nil, &aam.ConfigError{Kind: Kind, Reason: "cannot decode: " + decodeErrorWhere(err)}
 		}
+		cfg.Dial = dial
 		return New(&cfg)
-	})
+	}
 }
 
 // decodeErrorWhere describes a JSON decode error without quoting values.

@@ -55,6 +55,9 @@ func New(cfg *Config) (*Source, error) {
 		return nil, &aam.ConfigError{Kind: Kind, Field: "url", Reason: "cannot parse", Err: redact(err, secrets...)}
 	}
 	pc.MaxConns = c.MaxConns
+	if c.Dial != nil {
+		pc.ConnConfig.DialFunc = c.Dial
+	}
 	if c.ExecMode != "" {
 		pc.ConnConfig.DefaultQueryExecMode = execModes[c.ExecMode]
 	}

@@ -2,10 +2,12 @@ package salesforce
 
 import (
 	"bytes"
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -278,8 +280,19 @@ func durationField(dst *time.Duration, field, text string) error {
 	return nil
 }
 
-func init() {
-	aam.Register(Kind, func(raw json.RawMessage) (aam.Connector, error) {
+func init() { aam.Register(Kind, Factory(nil)) }
+
+// DialFunc dials a network address, as net.Dialer.DialContext does.
+type DialFunc = func(ctx context.Context, network, address string) (net.Conn, error)
+
+// Factory returns the [aam.Factory] of the kind: it decodes the JSON
+// configuration and opens a connector whose HTTP connections, redirects
+// included, go through dial, with no proxy (a proxy would dial on its
+// behalf, unchecked) and a 60s timeout; a nil dial keeps the default
+// client. The package registers Factory(nil); a server that guards
+// egress (aam/egress) registers its own in its own [aam.Registry].
+func Factory(dial DialFunc) aam.Factory {
+	return func(raw json.RawMessage) (aam.Connector, error) {
 		var c jsonConfig
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
@@ -299,8 +312,19 @@ func init() {
 				return nil, err
 			}
 		}
+		if dial != nil {
+			c.Config.HTTPClient = clientDialing(dial)
+		}
 		return New(&c.Config)
-	})
+	}
+}
+
+// clientDialing returns the client of a Factory with a dial function.
+func clientDialing(dial DialFunc) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = dial
+	return &http.Client{Timeout: 60 * time.Second, Transport: t}
 }
 
 // decodeWhere describes a JSON decoding error without quoting values.
