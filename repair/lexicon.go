@@ -235,6 +235,9 @@ var concepts = map[string]string{
 	"paga": "paid", "modificado": "updated", "mobiel": "mobile", "gesloten": "close", "sito": "website",
 	"responsabile": "owner", "qualifica": "title", "stato": "status", "fonte": "source", "vinta": "won",
 	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
+	"billed": "issued", "invoiced": "issued", "confidence": "probability", "certainty": "probability",
+	"identifiant": "id", "identificador": "id", "identificativo": "id", "identificatie": "id", "kennung": "id",
+	"father": "parent", "vater": "parent", "padre": "parent", "pere": "parent", "mere": "parent", "madre": "parent",
 }
 
 // phrases rewrite two concept words that together mean a third.
@@ -251,6 +254,7 @@ var phrases = map[[2]string]string{
 	{"headcount", "count"}:      "employees",
 	{"sales", "owner"}:          "owner",
 	{"sales", "person"}:         "owner",
+	{"sales", "contact"}:        "owner", // "person" reads as contact first
 	{"account", "owner"}:        "owner",
 	{"owner", "user"}:           "owner",
 	{"postal", "code"}:          "postal",
@@ -387,6 +391,13 @@ var foreignObjects = map[string]bool{
 	"employee": true, "employees": true, "member": true, "members": true, "relation": true, "relations": true,
 	"estimate": true, "estimates": true, "history": true, "histories": true, "audit": true, "snapshot": true, "snapshots": true,
 	"article": true, "articles": true, "artikel": true, "produkt": true, "produkte": true,
+	"issue": true, "issues": true, "bug": true, "bugs": true, "story": true, "stories": true, "epic": true,
+	"epics": true, "sprint": true, "sprints": true, "project": true, "projects": true, "incident": true,
+	"incidents": true, "milestone": true, "milestones": true, "release": true, "releases": true,
+	"deployment": true, "deployments": true, "build": true, "builds": true, "commit": true, "commits": true,
+	"repository": true, "repositories": true, "alert": true, "alerts": true, "asset": true, "assets": true,
+	"device": true, "devices": true, "attachment": true, "attachments": true, "contract": true, "contracts": true,
+	"journal": true, "journals": true, "ledger": true, "ledgers": true,
 }
 
 // contextWords lists, per entity, the concept words that merely repeat the
@@ -456,7 +467,11 @@ var fieldAliases = map[string]string{
 
 var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
-	"invoice.amount":   "total|1; amount_due|0.6",
+	// Several CRMs call a deal's stage its status ("status_label").
+	"opportunity.stage": "status|0.62",
+	// A deal's won date is its close date.
+	"opportunity.close_date": "won|0.8",
+	"invoice.amount":         "total|1; amount_due|0.6",
 	// An invoice's "name" is its number (Salesforce custom objects, Odoo).
 	"invoice.number": "name|0.7",
 	"lead.company":   "account|1",

@@ -366,6 +366,8 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		m.applyDecisions(decisions, s, fs, rows, e)
 	}
 
+	m.firstFieldKey(fs, rows, e)
+
 	// One-to-one assignment maximizing the total margin over the threshold.
 	assign := m.assign(rows)
 	res.Fields = make([]FieldMatch, len(fs))
@@ -430,6 +432,68 @@ func (m *Matcher) foreignObject(object string) bool {
 	}
 	return false
 }
+
+// firstFieldKey reads the first field as the record's own key when no
+// field names it and the first one looks like a key in a vendor's own
+// words: a key marker ("CardCode", "Chancen-Nr", "KUNNR" read as a
+// number) after words the lexicon does not know, with distinct id-like
+// values. Exports and APIs put the key first; the evidence stays weak,
+// just over the threshold, so any named key wins the assignment.
+func (m *Matcher) firstFieldKey(fs []fieldState, rows [][]pair, e *entityInfo) {
+	if len(fs) == 0 {
+		return
+	}
+	id := -1
+	for ti := range e.targets {
+		if e.targets[ti].field.Name == "id" {
+			id = ti
+		}
+	}
+	if id < 0 {
+		return
+	}
+	for fi := range rows {
+		if rows[fi][id].score >= m.cfg.Threshold {
+			return // a field is named as the key
+		}
+	}
+	f := &fs[0]
+	ni := f.ni
+	words := ni.words
+	keyWord := ni.idref
+	if n := len(words); n > 0 && (words[n-1] == "number" || words[n-1] == "code") {
+		keyWord, words = true, words[:n-1]
+	}
+	if !keyWord || len(words) == 0 || ni.nested || ni.temporal || ni.boolean {
+		return
+	}
+	for _, w := range words {
+		if conceptWordSet[w] {
+			return
+		}
+	}
+	if f.p.n < 3 || f.p.distinct < 1 || f.p.idLike < 1 || f.p.fill < 1 {
+		return
+	}
+	score := m.cfg.Threshold + 0.05
+	if rows[0][id].score < score {
+		rows[0][id] = pair{score: score, name: score, value: 1, valueS: note("first field, distinct id-like values")}
+	}
+}
+
+// conceptWordSet holds every word the lexicon reads names as.
+var conceptWordSet = func() map[string]bool {
+	out := map[string]bool{}
+	for w := range markerKind {
+		out[w] = true
+	}
+	for _, c := range concepts {
+		for _, cw := range strings.Fields(c) {
+			out[cw] = true
+		}
+	}
+	return out
+}()
 
 // noEntity is the answer for an object outside the ontology: every field
 // maps to nothing.

@@ -308,7 +308,7 @@ func BenchmarkMatch50(b *testing.B) {
 func TestMatchForeignObjectMapsNothing(t *testing.T) {
 	t.Parallel()
 	m := newTestMatcher(t)
-	for _, obj := range []string{"tickets", "order_lines.csv", "Products", "customer_orders"} {
+	for _, obj := range []string{"tickets", "order_lines.csv", "Products", "customer_orders", "jira_issues", "Incidents"} {
 		res, err := m.Match(context.Background(), drift.Schema{System: "x", Object: obj, Fields: []drift.Field{
 			field("id", drift.TypeString, "T-1"), field("subject", drift.TypeString, "Help"),
 			field("status", drift.TypeString, "open"), field("created_at", drift.TypeTimestamp, "2025-01-01T00:00:00Z"),
@@ -434,5 +434,41 @@ func TestMatchObjectWordsAreContext(t *testing.T) {
 		if f, _ := res.Field(src); f.Target != want {
 			t.Errorf("%s -> %q, want %q", src, f.Target, want)
 		}
+	}
+}
+
+// A key in a vendor's own words: the first field, a key marker after
+// words the lexicon does not know, distinct id-like values. A named key
+// wins over it.
+func TestMatchFirstFieldKey(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	fields := []drift.Field{
+		field("CardCode", drift.TypeString, "C20000", "C23900", "C40001"),
+		field("CompanyName", drift.TypeString, "Acme Inc.", "Globex GmbH", "Initech LLC"),
+		field("SalesPersonCode", drift.TypeInteger, "4", "7", "4"),
+		field("Website", drift.TypeString, "acme.com", "globex.de", "initech.com"),
+	}
+	res, err := m.Match(context.Background(), drift.Schema{System: "erp", Object: "BusinessPartners", Fields: fields})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"CardCode": "account.id", "CompanyName": "account.name", "SalesPersonCode": "account.owner_id", "Website": "account.domain"}
+	for _, f := range res.Fields {
+		if f.Target != want[f.Source] {
+			t.Errorf("%s -> %q, want %q", f.Source, f.Target, want[f.Source])
+		}
+	}
+	// With a named key, the first field is not the key.
+	withID := append([]drift.Field{fields[0], field("Id", drift.TypeString, "9f1", "9f2", "9f3")}, fields[1:]...)
+	res, err = m.Match(context.Background(), drift.Schema{System: "erp", Object: "BusinessPartners", Fields: withID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := res.Field("Id"); f.Target != "account.id" {
+		t.Errorf("Id -> %q, want account.id", f.Target)
+	}
+	if f, _ := res.Field("CardCode"); f.Target == "account.id" {
+		t.Errorf("CardCode took account.id from the named key")
 	}
 }

@@ -357,7 +357,14 @@ func (lx *lexer) finish(ws []string, entity string, ni *nameInfo) ([]string, int
 	out := make([]string, 0, len(ws))
 	removed := 0
 	var soft []string
-	for _, w := range ws {
+	for i, w := range ws {
+		// A trailing "code" after other words is a key ("SalesPersonCode",
+		// "CustomerCode"); the codes with their own meaning (currency,
+		// country, postal) were joined into one concept by the phrases.
+		if w == "code" && i == len(ws)-1 && len(out) > 0 {
+			ni.idref = true
+			continue
+		}
 		switch markerKind[w] {
 		case "idref":
 			ni.idref = true
