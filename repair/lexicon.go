@@ -258,6 +258,7 @@ var phrases = map[[2]string]string{
 	{"account", "owner"}:        "owner",
 	{"owner", "user"}:           "owner",
 	{"postal", "code"}:          "postal",
+	{"sic", "code"}:             "sic", // SIC or NAICS code: the industry itself
 	{"zip", "code"}:             "postal",
 	{"account", "number"}:       "account id",
 	{"document", "number"}:      "number",
@@ -470,7 +471,7 @@ var targetAliases = map[string]string{
 	// Several CRMs call a deal's stage its status ("status_label").
 	"opportunity.stage": "status|0.62",
 	// A deal's won date is its close date.
-	"opportunity.close_date": "won|0.8",
+	"opportunity.close_date": "won|0.8; expected end|0.8",
 	"invoice.amount":         "total|1; amount_due|0.6",
 	// An invoice's "name" is its number (Salesforce custom objects, Odoo).
 	"invoice.number": "name|0.7",
