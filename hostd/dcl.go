@@ -228,27 +228,79 @@ func (f *dclFeed) publish(ctx context.Context, tenant tenancy.ID, events []canon
 
 // materialize is the direct path (flag off): the batch is committed
 // before the mesh saves its cursor. Events the warehouse refuses (they do
-// not fit the ontology) are logged with why and counted; the stream path
-// dead-letters the same events.
+// not fit the ontology) are logged, counted and kept as dead records of
+// their connection (kind "warehouse", GET
+// /api/v1/connections/{id}/dead-records) before it returns; the stream
+// path dead-letters the same events (GET /api/v1/dead-letters). When
+// they cannot be kept the batch fails, and the mesh tries it again from
+// its cursor (the committed events are written again, idempotently).
 func (a *app) materialize(ctx context.Context, tenant tenancy.ID, events []canonical.Event) error {
 	mu := a.writeLock(tenant)
 	mu.Lock()
 	err := a.engine.Materialize(ctx, tenant, events)
 	mu.Unlock()
 	var rej *dcl.RejectedEventsError
-	if errors.As(err, &rej) {
-		n := 0
-		for i, e := range rej.Errs {
-			if e != nil && i < len(events) {
-				n++
-				a.log.WarnContext(ctx, "DCL refused an event", "tenant", tenant.String(), "event", events[i].ID,
-					"connection", events[i].Source.ConnectionID, "object", events[i].Source.Object, "err", e)
-			}
-		}
-		a.rejected.Add(int64(n))
-		return nil
+	if !errors.As(err, &rej) {
+		return err
 	}
-	return err
+	var (
+		n     int
+		conns []string
+		dead  = map[string][]mesh.DeadRecord{}
+	)
+	for i, e := range rej.Errs {
+		if e == nil || i >= len(events) {
+			continue
+		}
+		ev := &events[i]
+		n++
+		a.log.WarnContext(ctx, "DCL refused an event", "tenant", tenant.String(), "event", ev.ID,
+			"connection", ev.Source.ConnectionID, "object", ev.Source.Object, "err", e)
+		c := ev.Source.ConnectionID
+		if _, ok := dead[c]; !ok {
+			conns = append(conns, c)
+		}
+		dead[c] = append(dead[c], mesh.DeadRecord{Object: ev.Source.Object, Ref: refusedRef(ev),
+			Kind: mesh.DeadWarehouse, Reason: refusalReason(e)})
+	}
+	a.rejected.Add(int64(n))
+	for _, c := range conns {
+		err := a.mesh.AddDeadRecords(ctx, tenant, c, dead[c])
+		if errors.Is(err, mesh.ErrNotFound) {
+			// Not a connection of the tenant (an event published by other
+			// means, or its connection deleted since): nowhere to keep it
+			// but the log above.
+			a.log.WarnContext(ctx, "refused events of no connection", "tenant", tenant.String(), "connection", c, "count", len(dead[c]))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("keep %d events the warehouse refused: %w", len(dead[c]), err)
+		}
+	}
+	return nil
+}
+
+// refusedRef locates a refused event's record for a person: its key in
+// the source, or the event's id when it has none.
+func refusedRef(e *canonical.Event) string {
+	if e.SourceKey != "" {
+		return e.SourceKey
+	}
+	return "event " + e.ID
+}
+
+// refusalReason is why the warehouse refused an event, naming the field;
+// the event id the error also carries is left out (the record's ref and
+// object say which record it is).
+func refusalReason(err error) string {
+	var ie *dcl.InvalidEventError
+	if !errors.As(err, &ie) {
+		return err.Error()
+	}
+	if ie.Field != "" {
+		return "field " + ie.Field + ": " + ie.Reason
+	}
+	return ie.Reason
 }
 
 // ensureTenant makes sure the tenant's tables and views exist. DuckDB
@@ -282,6 +334,10 @@ type consumerSet struct {
 	mu     sync.Mutex
 	closed bool
 	subs   map[tenancy.ID]*stream.Subscriber
+	// subscribe makes a tenant's subscriber; nil is app.newSubscriber.
+	// Tests set it (under mu) to a subscriber that redelivers and
+	// dead-letters sooner than the default's 5 deliveries 30 s apart.
+	subscribe func(ctx context.Context, tenant tenancy.ID, group string) (*stream.Subscriber, error)
 }
 
 func newConsumerSet(a *app) *consumerSet {
@@ -299,7 +355,11 @@ func (cs *consumerSet) ensure(tenant tenancy.ID) error {
 	if _, ok := cs.subs[tenant]; ok {
 		return nil
 	}
-	sub, err := cs.a.newSubscriber(cs.ctx, tenant, dclGroup)
+	subscribe := cs.subscribe
+	if subscribe == nil {
+		subscribe = cs.a.newSubscriber
+	}
+	sub, err := subscribe(cs.ctx, tenant, dclGroup)
 	if err != nil {
 		return fmt.Errorf("DCL consumer of tenant %s: %w", tenant, err)
 	}

@@ -62,6 +62,7 @@ func (a *app) routeTable() []route {
 	rts = append(rts, a.connectionRoutes()...)
 	rts = append(rts, a.knowledgeRoutes()...)
 	rts = append(rts, a.dclRoutes()...)
+	rts = append(rts, a.deadLetterRoutes()...)
 	rts = append(rts, a.liveRoutes()...)
 	rts = append(rts, a.flagRoutes()...)
 	rts = append(rts, a.consoleRoutes()...)

@@ -66,7 +66,10 @@
 //  5. Dead records: row errors of the connector and records that could
 //     not be normalized (no key value) are never dropped: they are stored
 //     as [DeadRecord]s naming the file and line ([Mesh.DeadRecords]),
-//     before the batch's cursor is saved.
+//     before the batch's cursor is saved. A publisher that stores the
+//     events itself adds those its store refused ([DeadWarehouse], by
+//     the record's source key) with [Mesh.AddDeadRecords] before its
+//     Publish returns, so they too are kept before the cursor moves.
 //
 // A failed attempt (source unreachable, publish or cursor store failing)
 // is retried with exponential backoff (Config.Backoff, doubling, capped

@@ -21,6 +21,10 @@ var (
 	ErrSyncInProgress = errors.New("mesh: sync already in progress")
 	// ErrInvalidSource means a USE_AAM_AS_SOURCE value is not a boolean.
 	ErrInvalidSource = errors.New("mesh: invalid source selection")
+	// ErrInvalidDeadRecord means a dead record given to
+	// [Mesh.AddDeadRecords] lacks its kind or reason, or names another
+	// connection.
+	ErrInvalidDeadRecord = errors.New("mesh: invalid dead record")
 )
 
 // ConnectionError names what is wrong with a connection. It matches

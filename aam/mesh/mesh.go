@@ -227,11 +227,71 @@ func (m *Mesh) Connections(ctx context.Context, tenant tenancy.ID) ([]Connection
 	return cs, err
 }
 
-// DeadRecords returns the records of a connection that made no event
-// (row errors and records that failed normalization), oldest first;
-// limit > 0 keeps the first limit.
+// DeadRecords returns the records of a connection that made no stored
+// event (row errors, records that failed normalization, and those added
+// with [Mesh.AddDeadRecords], such as events the warehouse refused),
+// oldest first; limit > 0 keeps the first limit.
 func (m *Mesh) DeadRecords(ctx context.Context, tenant tenancy.ID, id string, limit int) ([]DeadRecord, error) {
 	return m.store.DeadRecords(ctx, tenant, id, limit)
+}
+
+// AddDeadRecords keeps records of connection id that made no stored
+// event for a reason found after the mesh published them, such as
+// [DeadWarehouse], where [Mesh.DeadRecords] shows them. The publisher
+// calls it before its Publish returns, so that the batch's cursor is
+// saved only once the records are kept. Each record needs a Kind and a
+// Reason; its Connection is set to id (another one is refused), a missing
+// ID is derived from connection, object, ref, kind and reason (so the
+// same refusal replayed replaces its record instead of adding one), and a
+// zero At is the Mesh's clock. A [EventRecordsDeadLettered] event counts
+// them, per object and kind. The connection must be the tenant's
+// ([ErrNotFound] otherwise); records are not modified.
+func (m *Mesh) AddDeadRecords(ctx context.Context, tenant tenancy.ID, id string, records []DeadRecord) error {
+	if len(records) == 0 {
+		return nil
+	}
+	if _, err := m.store.Connection(ctx, tenant, id); err != nil {
+		return err
+	}
+	now := m.cfg.Clock().UTC()
+	recs := make([]DeadRecord, len(records))
+	type group struct {
+		object string
+		kind   DeadRecordKind
+	}
+	var order []group
+	counts := map[group]int{}
+	for i, r := range records {
+		switch {
+		case r.Connection != "" && r.Connection != id:
+			return fmt.Errorf("mesh: dead record %d of %s names connection %q: %w", i, id, r.Connection, ErrInvalidDeadRecord)
+		case r.Kind == "":
+			return fmt.Errorf("mesh: dead record %d of %s: no kind: %w", i, id, ErrInvalidDeadRecord)
+		case r.Reason == "":
+			return fmt.Errorf("mesh: dead record %d of %s: no reason: %w", i, id, ErrInvalidDeadRecord)
+		}
+		r.Connection = id
+		if r.ID == "" {
+			r.ID = deadRecordID(id, r.Object, r.Ref, r.Kind, r.Reason)
+		}
+		if r.At.IsZero() {
+			r.At = now
+		}
+		recs[i] = r
+		g := group{r.Object, r.Kind}
+		if counts[g] == 0 {
+			order = append(order, g)
+		}
+		counts[g]++
+	}
+	if err := m.store.AddDeadRecords(ctx, tenant, recs); err != nil {
+		return fmt.Errorf("mesh: dead records of %s: %w", id, err)
+	}
+	for _, g := range order {
+		m.emit(ctx, Event{Kind: EventRecordsDeadLettered, Tenant: tenant, Connection: id, Object: g.object,
+			Count: counts[g], Detail: string(g.kind)})
+	}
+	return nil
 }
 
 // SetSafeMode switches Safe Mode of a connection on or off, on a

@@ -72,6 +72,11 @@ const (
 	// DeadNormalize: the record was read but could not be normalized
 	// (no key value).
 	DeadNormalize DeadRecordKind = "normalize"
+	// DeadWarehouse: the record's event was published but the warehouse
+	// refused it (a value it cannot store, a field the entity lacks).
+	// The mesh does not see this itself: whoever materializes the events
+	// records it with [Mesh.AddDeadRecords].
+	DeadWarehouse DeadRecordKind = "warehouse"
 )
 
 // DeadRecord is a record that made no event, kept for a person to see:
@@ -82,7 +87,8 @@ type DeadRecord struct {
 	// Connection and Object name the source object.
 	Connection string `json:"connection_id"`
 	Object     string `json:"object"`
-	// Ref locates the record: "file:line" where known.
+	// Ref locates the record: "file:line" where known; for a
+	// DeadWarehouse record, the record's key in the source.
 	Ref string `json:"ref"`
 	// Kind says which stage refused it.
 	Kind DeadRecordKind `json:"kind"`
