@@ -235,6 +235,13 @@ var concepts = map[string]string{
 	"paga": "paid", "modificado": "updated", "mobiel": "mobile", "gesloten": "close", "sito": "website",
 	"responsabile": "owner", "qualifica": "title", "stato": "status", "fonte": "source", "vinta": "won",
 	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
+	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
+	// SAP column and table names (SD documents, customer master)
+	"vbeln": "document number", "fkdat": "issued date", "audat": "issued date", "waerk": "currency",
+	"kunag": "account id", "kunrg": "account id", "fkart": "type", "auart": "type", "vbtyp": "type",
+	"pstlz": "postal", "stras": "address",
+	"smtp": "email", "mwsbk": "tax", "gbstk": "status", "rfbsk": "status", "vkorg": "sales", "bukrs": "",
+	"vbrk": "invoice", "kna": "account", "vbak": "order", // tables (digits are dropped: KNA1 reads "kna")
 	"billed": "issued", "invoiced": "issued", "confidence": "probability", "certainty": "probability",
 	"identifiant": "id", "identificador": "id", "identificativo": "id", "identificatie": "id", "kennung": "id",
 	"father": "parent", "vater": "parent", "padre": "parent", "pere": "parent", "mere": "parent", "madre": "parent",
@@ -401,6 +408,15 @@ var foreignObjects = map[string]bool{
 	"journal": true, "journals": true, "ledger": true, "ledgers": true,
 }
 
+// billingSystems are billing and accounting systems (lower-case system
+// names): the customers and contacts they keep are the accounts billed.
+var billingSystems = map[string]bool{
+	"stripe": true, "chargebee": true, "recurly": true, "paddle": true, "zuora": true, "chargify": true,
+	"maxio": true, "xero": true, "quickbooks": true, "qbo": true, "freshbooks": true, "sage": true,
+	"zoho_books": true, "zohobooks": true, "invoiced": true, "wave": true, "myob": true, "exact": true,
+	"datev": true, "lexoffice": true, "sevdesk": true, "billwerk": true, "lago": true, "orb": true,
+}
+
 // contextWords lists, per entity, the concept words that merely repeat the
 // object's own entity inside its field names ("AccountName" on an account,
 // "CallDuration" on a call): they are dropped before scoring.
@@ -410,7 +426,7 @@ var contextWords = map[string][]string{
 	"lead":        {"lead"},
 	"opportunity": {"opportunity"},
 	"activity":    {"activity", "task", "event", "call", "meeting"},
-	"invoice":     {"invoice"},
+	"invoice":     {"invoice", "document"},
 }
 
 // alias is one way of naming an ontology field, in concept words, with

@@ -249,8 +249,9 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		return nil, nil, err
 	}
 	fs := make([]fieldState, len(s.Fields))
+	sys := systemWords(s.System)
 	for i, f := range s.Fields {
-		fs[i] = fieldState{f: f, ni: m.lx.read(f.Name, ""), p: profileValues(f)}
+		fs[i] = fieldState{f: f, ni: dropWords(m.lx.read(f.Name, ""), sys), p: profileValues(f)}
 	}
 	var decisions []Decision
 	tenant, tenantErr := tenancy.FromContext(ctx)
@@ -278,6 +279,13 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 				}
 			}
 		}
+	}
+	// Billing and accounting systems call the party they bill a customer
+	// or a contact: a company or a person, but in the ontology an account
+	// (Xero's Contacts, Chargebee's and Stripe's customers).
+	if billingSystems[strings.ToLower(strings.TrimSpace(s.System))] && (objWords["contact"] > 0 || objWords["account"] > 0) {
+		objWords["account"] = max(objWords["account"], 5)
+		objWords["contact"] = min(objWords["contact"], 1)
 	}
 	// A record whose own name holds company names ("Globex GmbH") is a
 	// company, whatever the object is called.
@@ -542,6 +550,46 @@ func hasWord(ws []string, w string) bool {
 		}
 	}
 	return false
+}
+
+// systemWords are the words of a source system's name ("Apollo",
+// "hubspot"), which vendors repeat in field names ("Apollo Contact Id").
+func systemWords(system string) map[string]bool {
+	out := map[string]bool{}
+	for _, seg := range splitName(system) {
+		for _, w := range seg {
+			if len(w) >= 3 && !conceptWordSet[w] {
+				out[w] = true
+			}
+		}
+	}
+	return out
+}
+
+// dropWords removes the words of drop from a reading, as context words
+// are removed.
+func dropWords(ni nameInfo, drop map[string]bool) nameInfo {
+	if len(drop) == 0 {
+		return ni
+	}
+	filter := func(ws []string) []string {
+		var out []string
+		for _, w := range ws {
+			if drop[w] {
+				ni.removed++
+				continue
+			}
+			out = append(out, w)
+		}
+		return out
+	}
+	if ni.leaf != nil {
+		n := ni.removed
+		ni.leaf = filter(ni.leaf)
+		ni.removed = n
+	}
+	ni.words = filter(ni.words)
+	return ni
 }
 
 func isCustomerWord(w string) bool {

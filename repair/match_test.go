@@ -472,3 +472,50 @@ func TestMatchFirstFieldKey(t *testing.T) {
 		t.Errorf("CardCode took account.id from the named key")
 	}
 }
+
+// The system's own name in field names says nothing ("Apollo Contact
+// Id"); billing systems' contacts and customers are the accounts they
+// bill; a field named a phone holding local numbers is the phone.
+func TestMatchSystemWordsBillingPartiesLocalPhones(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "apollo", Object: "contacts", Fields: []drift.Field{
+		field("Apollo Contact Id", drift.TypeString, "64a1f0c2e1", "64a1f0c2e2", "64a1f0c2e3"),
+		field("First Name", drift.TypeString, "Ana", "Ben", "Chloe"),
+		field("Email", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.com"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := res.Field("Apollo Contact Id"); f.Target != "contact.id" {
+		t.Errorf("Apollo Contact Id -> %q, want contact.id", f.Target)
+	}
+	billing := []drift.Field{
+		field("ContactID", drift.TypeString, "bd2270c3-8706-4c11-9cfb-000b551c3f51", "a1b2c3d4-8706-4c11-9cfb-000b551c3f52", "c3d4e5f6-8706-4c11-9cfb-000b551c3f53"),
+		field("Name", drift.TypeString, "Acme Ltd", "Globex GmbH", "Initech Pty Ltd"),
+		field("FirstName", drift.TypeString, "Ana", "Ben", "Chloe"),
+		field("EmailAddress", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.com"),
+		field("Phones.DEFAULT.PhoneNumber", drift.TypeString, "8006001", "5556789", "98765432"),
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "xero", Object: "Contacts", Fields: billing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "account" {
+		t.Fatalf("xero Contacts read as %q, want account", res.Entity)
+	}
+	for src, want := range map[string]string{"ContactID": "account.id", "Name": "account.name", "Phones.DEFAULT.PhoneNumber": "account.phone"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	// The same object in a CRM is people.
+	res, err = m.Match(ctx, drift.Schema{System: "crm", Object: "Contacts", Fields: billing[2:4]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "contact" {
+		t.Errorf("crm Contacts read as %q, want contact", res.Entity)
+	}
+}

@@ -21,6 +21,7 @@ type valueProfile struct {
 	integer, numeric, boolean          float64
 	idLike, text, multiWord            float64
 	clock                              float64 // h:mm or h:mm:ss durations
+	localPhone                         float64 // bare runs of 7-15 digits: a local number when the name says phone
 	lowerWord                          float64 // one lower-case token ("user", "end-user")
 	direction                          float64 // inbound, outbound, ...
 	company                            float64 // names with a legal form ("Globex GmbH", "Acme Inc.")
@@ -72,6 +73,8 @@ func profileValues(f drift.Field) valueProfile {
 		}
 		if !isEmail && looksPhone(v) && !isTemporal(v) {
 			p.phone++
+		} else if n := len(v); n >= 7 && n <= 15 && isDigits(v) && v[0] != '0' {
+			p.localPhone++
 		}
 		if !isEmail {
 			if u, deep := looksURL(lv); u {
@@ -133,7 +136,7 @@ func profileValues(f drift.Field) valueProfile {
 	if p.n > 0 {
 		n := float64(p.n)
 		for _, x := range []*float64{&p.email, &p.phone, &p.url, &p.domain, &p.deepURL, &p.currency, &p.country,
-			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction, &p.company, &p.honorific} {
+			&p.date, &p.timestamp, &p.epoch, &p.integer, &p.numeric, &p.boolean, &p.idLike, &p.text, &p.multiWord, &p.clock, &p.lowerWord, &p.direction, &p.company, &p.honorific, &p.localPhone} {
 			*x /= n
 		}
 		p.distinct = float64(len(seen)) / n
@@ -460,6 +463,12 @@ func valueFit(ft drift.FieldType, p valueProfile, target canonical.Field) (float
 	case canonical.TypeEmail:
 		return lin(p.email, 0.3, 1.15), pct("e-mail", p.email)
 	case canonical.TypePhone:
+		if p.localPhone > 0 {
+			// Numbers without area code or separators ("5556789") are
+			// phones only by the name's word; they count less.
+			s := p.phone + 0.8*p.localPhone
+			return lin(s, 0.4, 1.1), pct("phone (some local numbers)", s)
+		}
 		return lin(p.phone, 0.4, 1.1), pct("phone", p.phone)
 	case canonical.TypeDomain:
 		s := p.url + p.domain - p.deepURL
