@@ -17,6 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/autonomos/autonomos/aam"
+	"github.com/autonomos/autonomos/aam/egress"
 	"github.com/autonomos/autonomos/aam/mesh"
 	"github.com/autonomos/autonomos/aam/stream"
 	"github.com/autonomos/autonomos/aam/stream/memstream"
@@ -64,6 +66,9 @@ type app struct {
 	broker    *memstream.Broker
 	publisher *stream.Publisher
 	mesh      *mesh.Mesh
+	// connectors opens the connector kinds hostd enables, each dialing
+	// through the egress guard of cfg.Egress (connections.go).
+	connectors *aam.Registry
 	// jobKinds are the runnable job kinds (registerJob); jobs runs them.
 	jobKinds map[string]jobFunc
 	jobs     jobQueue
@@ -201,6 +206,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.registerKnowledgeJobs()
+	a.connectors = connectorRegistry(egress.NewDialer(cfg.Egress, nil))
 	if err := a.openMesh(); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/autonomos/autonomos/aam/egress"
 )
 
 // Config is everything hostd can be told. Every field comes from an
@@ -108,7 +110,18 @@ type Config struct {
 	// OnboardDemo onboards, syncs and materializes the sample sources of
 	// examples/data for the demo tenant on first start. Defaults to true.
 	OnboardDemo bool
+	// Egress says which internal addresses tenants' connectors may dial
+	// (HOSTD_EGRESS_ALLOW: comma-separated "loopback", "private",
+	// "none", CIDR prefixes, addresses and host names). Public addresses
+	// always may; link-local and cloud metadata addresses only when a
+	// prefix names them. Defaults to "loopback,private" in embedded mode
+	// (a developer's machine, whose local databases are the point) and
+	// to "none" in server mode.
+	Egress egress.Policy
 }
+
+// egressHint ends every refusal of the egress guard.
+const egressHint = "the operator can allow it with HOSTD_EGRESS_ALLOW"
 
 // setting is one line of the settings table that both parsing and `-h`
 // use, so the help cannot drift from what is read.
@@ -135,7 +148,7 @@ type rawConfig struct {
 	authRate, authBurst                                             string
 	warehouse, origins, streamsPerUser, onboardDemo                 string
 	migrationURL, jobWorkers, jobAttempts, jobTimeout, jobRescue    string
-	jobBackoff                                                      string
+	jobBackoff, egressAllow                                         string
 }
 
 func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
@@ -169,6 +182,7 @@ func settingsTable(raw *rawConfig, getenv func(string) string) []setting {
 		{flag: "warehouse", env: []string{"HOSTD_WAREHOUSE"}, def: "duckdb", help: "DCL warehouse: duckdb (one replica) or postgres (server mode, shared by replicas)", dst: &raw.warehouse},
 		{flag: "allowed-origins", env: []string{"HOSTD_ALLOWED_ORIGINS"}, help: "comma-separated origins, besides the server's own, allowed to open the WebSocket", dst: &raw.origins},
 		{flag: "max-streams-per-user", env: []string{"HOSTD_MAX_STREAMS_PER_USER"}, def: "5", help: "open live-event streams (SSE and WebSocket) per user", dst: &raw.streamsPerUser},
+		{flag: "egress-allow", env: []string{"HOSTD_EGRESS_ALLOW"}, help: "internal addresses connectors may dial: comma-separated loopback, private, none, CIDRs, addresses, host names (default: loopback,private embedded; none in server mode; link-local/metadata only by CIDR)", dst: &raw.egressAllow},
 		{flag: "onboard-demo", env: []string{"HOSTD_ONBOARD_DEMO"}, def: "true", help: "onboard, sync and materialize the sample sources for the demo tenant on first start", dst: &raw.onboardDemo},
 	}
 }
@@ -329,6 +343,17 @@ func (raw rawConfig) config() (Config, error) {
 	if c.OnboardDemo, err = parseBool(raw.onboardDemo); err != nil {
 		bad("HOSTD_ONBOARD_DEMO", raw.onboardDemo, "true or false")
 	}
+	egressAllow := raw.egressAllow
+	if strings.TrimSpace(egressAllow) == "" {
+		egressAllow = "none"
+		if c.DatabaseURL == "" {
+			egressAllow = "loopback,private"
+		}
+	}
+	if c.Egress, err = egress.ParseAllow(egressAllow); err != nil {
+		errs = append(errs, fmt.Errorf("setting HOSTD_EGRESS_ALLOW: %w", err))
+	}
+	c.Egress.Hint = egressHint
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -25,7 +25,7 @@ import (
 // replica can sync any connection. Mappings and reviews are in the shared
 // repair registry either way.
 func (a *app) openMesh() error {
-	mcfg := &mesh.Config{Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook}
+	mcfg := &mesh.Config{Connectors: a.connectors, Logger: a.log, Ontology: a.ontology, Matcher: a.matcher, Hook: a.meshHook}
 	var store mesh.Store
 	if a.serverMode() {
 		pub, err := redisstream.NewPublisher(a.rdb, nil)
