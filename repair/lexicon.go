@@ -224,7 +224,7 @@ var concepts = map[string]string{
 	"taak": "task", "taken": "task", "omschrijving": "description",
 	"ins": "created", "insert": "created",
 	"monetary":  "",
-	"vervaldag": "due", "betaal": "paid", "betaling": "payment", "totaal": "total", "incl": "", "inkl": "",
+	"vervaldag": "due", "betaal": "paid", "betaling": "payment", "totaal": "total", "incl": "incl", "inkl": "incl",
 	"excl": "net", "exkl": "net", "net": "net", "netto": "net", "btw": "tax", "mwst": "tax", "iva_": "tax", "tva": "tax",
 	"openstaand": "remaining", "munt": "currency", "familien": "family", "familienname": "last name",
 	"folio": "number", "cuenta": "account", "cuentas": "account", "conta": "account", "ejecutivo": "owner",
@@ -235,6 +235,9 @@ var concepts = map[string]string{
 	"paga": "paid", "modificado": "updated", "mobiel": "mobile", "gesloten": "close", "sito": "website",
 	"responsabile": "owner", "qualifica": "title", "stato": "status", "fonte": "source", "vinta": "won",
 	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
+	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
+	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
+	"vat": "tax", "gst": "tax", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
 	"vbeln": "document number", "fkdat": "issued date", "audat": "issued date", "waerk": "currency",
@@ -266,6 +269,10 @@ var phrases = map[[2]string]string{
 	{"owner", "user"}:           "owner",
 	{"postal", "code"}:          "postal",
 	{"sic", "code"}:             "sic", // SIC or NAICS code: the industry itself
+	{"tax", "amount"}:           "tax_amount",
+	{"amount", "tax"}:           "tax_amount",
+	{"tax", "total"}:            "tax_amount",
+	{"incl", "tax"}:             "", // "Totaal incl. BTW": the gross total, not the tax
 	{"zip", "code"}:             "postal",
 	{"account", "number"}:       "account id",
 	{"document", "number"}:      "number",
@@ -406,6 +413,9 @@ var foreignObjects = map[string]bool{
 	"repository": true, "repositories": true, "alert": true, "alerts": true, "asset": true, "assets": true,
 	"device": true, "devices": true, "attachment": true, "attachments": true, "contract": true, "contracts": true,
 	"journal": true, "journals": true, "ledger": true, "ledgers": true,
+	"candidate": true, "candidates": true, "applicant": true, "applicants": true, "application": true,
+	"applications": true, "job": true, "jobs": true, "posting": true, "postings": true, "interview": true,
+	"interviews": true, "scorecard": true, "scorecards": true,
 }
 
 // billingSystems are billing and accounting systems (lower-case system
@@ -484,6 +494,8 @@ var fieldAliases = map[string]string{
 
 var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
+	// A meeting's or call's name is what it is about.
+	"activity.subject": "name|0.7",
 	// Several CRMs call a deal's stage its status ("status_label").
 	"opportunity.stage": "status|0.62",
 	// A deal's won date is its close date.

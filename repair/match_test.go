@@ -519,3 +519,40 @@ func TestMatchSystemWordsBillingPartiesLocalPhones(t *testing.T) {
 		t.Errorf("crm Contacts read as %q, want contact", res.Entity)
 	}
 }
+
+// JSON:API containers ("relationships.owner.data.id") are not dates; a
+// tax amount is not the invoice's amount, a total including tax is; a
+// recruiting object is outside the ontology; long opaque keys are keys.
+func TestMatchContainersTaxAndOpaqueKeys(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	long := strings.Repeat("AAMkAGVmMDEzMTM4LTZmYWUtNDdkNC1hMDZi", 4)
+	res, err := m.Match(ctx, drift.Schema{System: "x", Object: "invoices", Fields: []drift.Field{
+		field("id", drift.TypeString, long+"A=", long+"B=", long+"C="),
+		field("relationships.customer.data.id", drift.TypeString, "cus_17", "cus_23", "cus_17"),
+		field("BTW-bedrag", drift.TypeNumber, "21.00", "42.00", "8.40"),
+		field("Totaal incl. BTW", drift.TypeNumber, "121.00", "242.00", "48.40"),
+		field("Factuurnummer", drift.TypeString, "F-2025-001", "F-2025-002", "F-2025-003"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"id": "invoice.id", "relationships.customer.data.id": "invoice.account_id", "BTW-bedrag": "",
+		"Totaal incl. BTW": "invoice.amount", "Factuurnummer": "invoice.number"}
+	for src, w := range want {
+		if f, _ := res.Field(src); f.Target != w {
+			t.Errorf("%s -> %q, want %q", src, f.Target, w)
+		}
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "ats", Object: "candidates", Fields: []drift.Field{
+		field("id", drift.TypeString, "1", "2"), field("first_name", drift.TypeString, "Ana", "Ben"),
+		field("email", drift.TypeString, "ana@x.io", "ben@y.io"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "" {
+		t.Errorf("candidates read as %q, want no entity", res.Entity)
+	}
+}

@@ -392,7 +392,7 @@ func looksClock(v string) bool {
 // digits and a few separators, with at least one digit or of a fixed
 // machine shape.
 func looksIDLike(v string) bool {
-	if len(v) == 0 || len(v) > 64 {
+	if len(v) == 0 || len(v) > 256 { // opaque keys (Graph, base64) run long
 		return false
 	}
 	digits, letters := 0, 0

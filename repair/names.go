@@ -291,6 +291,11 @@ func (lx *lexer) read(raw, entity string) nameInfo {
 	segs := splitName(raw)
 	var all []string
 	for i, seg := range segs {
+		// JSON:API and GraphQL wrap values in a "data" or "node" object
+		// ("relationships.owner.data.id"): a container, not a date.
+		if i < len(segs)-1 && len(seg) == 1 && (seg[0] == "data" || seg[0] == "node" || seg[0] == "edges") {
+			continue
+		}
 		ws := lx.conceptWords(seg)
 		if i == len(segs)-1 {
 			ni.leaf = ws
