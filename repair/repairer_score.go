@@ -30,6 +30,7 @@ type repProfile struct {
 	maxNum   float64            //
 	nullAt   []bool             // per sample position
 	posKeys  []map[string]bool  // per sample position, the keys of the value
+	days     map[string]bool    // "d:" day keys of the values with a time of day
 }
 
 var repCommonValues = map[string]bool{
@@ -42,7 +43,7 @@ var repTimeLayouts = []string{
 	time.RFC3339Nano, "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700", "2006-01-02T15:04:05",
 	"2006-01-02 15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04", "2006-01-02",
 	"01/02/2006", "01/02/2006 15:04", "01/02/2006 15:04:05", "02.01.2006", "2006/01/02", "20060102T150405Z",
-	time.RFC1123, time.RFC1123Z,
+	time.RFC1123, time.RFC1123Z, "02-Jan-06", "02-Jan-2006", // Oracle's DD-MON-YY
 }
 
 func repIsNull(s string) bool {
@@ -227,6 +228,12 @@ func newRepProfile(f drift.Field) *repProfile {
 			pk[k] = true
 		}
 		p.posKeys = append(p.posKeys, pk)
+		if d := repTimestampDay(keys); d != "" {
+			if p.days == nil {
+				p.days = map[string]bool{}
+			}
+			p.days[d] = true
+		}
 		if _, seen := p.keys[keys[0]]; !seen {
 			idx := len(p.distinct)
 			p.distinct = append(p.distinct, keys[0])
@@ -334,12 +341,44 @@ func repShared(a, b *repProfile) (int, float64) {
 				break
 			}
 		}
+		// A date and a time of day on that date are one value written
+		// at two precisions (a date column now sent as a timestamp or
+		// epoch milliseconds); two times of day on one date are not.
+		if !hit {
+			if d := repTimestampDay(a.valKeys[i]); d != "" {
+				_, hit = b.keys[d]
+			} else {
+				for _, k := range a.valKeys[i] {
+					if strings.HasPrefix(k, "d:") && b.days[k] {
+						hit = true
+					}
+				}
+			}
+		}
 		if hit {
 			n++
 			w += a.weight[v]
 		}
 	}
 	return n, w
+}
+
+// repTimestampDay returns the "d:" key of the date of a value with a time
+// of day (its keys hold a "t:" key and no "d:" key), or "".
+func repTimestampDay(keys []string) string {
+	t := ""
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "d:"):
+			return ""
+		case strings.HasPrefix(k, "t:") && len(k) >= 12:
+			t = k
+		}
+	}
+	if t == "" {
+		return ""
+	}
+	return "d:" + t[2:12]
 }
 
 // repDistribution compares two fields' value distributions in [0, 1]:

@@ -341,3 +341,21 @@ func TestProposePartlyOverlappingSnapshots(t *testing.T) {
 		t.Fatalf("repairs = %+v", reps)
 	}
 }
+
+// A date column now sent as epoch milliseconds carries the same days: a
+// rename. Two different times of day on the same days are not one field.
+func TestProposeDateToEpochMillis(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("LAST_UPDATE_DATE", drift.TypeDate, "14-NOV-25", "03-SEP-24", "18-NOV-25", "21-NOV-25")}
+	after := []drift.Field{idField, fld("LAST_UPDATE_EPOCH_MS", drift.TypeInteger, "1763112600000", "1725373815000", "1763462045000", "1763719380000")}
+	reps := propose(t, nil, before, mapOf("LAST_UPDATE_DATE", "account.updated_at"), after)
+	if len(reps) != 1 || reps[0].To != "LAST_UPDATE_EPOCH_MS" {
+		t.Fatalf("date -> epoch ms: %+v", reps)
+	}
+	before = []drift.Field{idField, fld("created_at", drift.TypeTimestamp, "2025-11-14T09:30:00Z", "2024-09-03T14:30:15Z", "2025-11-18T10:34:05Z")}
+	after = []drift.Field{idField, fld("reminder_at", drift.TypeTimestamp, "2025-11-14T16:00:00Z", "2024-09-03T08:00:00Z", "2025-11-18T18:45:00Z")}
+	reps = propose(t, nil, before, mapOf("created_at", "account.created_at"), after)
+	if len(reps) != 1 || reps[0].Action == repair.ActionAutoApply && reps[0].To == "reminder_at" {
+		t.Fatalf("times of day on the same days were taken as one field: %+v", reps)
+	}
+}
