@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -372,5 +375,133 @@ func TestPostgresConnectionSyncsRows(t *testing.T) {
 	}
 	if rows < 2 {
 		t.Fatalf("views after the sync: %v, want the 2 accounts", viewRowsOf(t, a, token))
+	}
+}
+
+// lockedBuffer is a log sink that goroutines may share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+// TestConnectionSecretsNeverLogged: hostd's log, at debug level, carries
+// no secret of a connection through create, a failing and a passing
+// test, a sync and a refused configuration.
+func TestConnectionSecretsNeverLogged(t *testing.T) {
+	srv, _ := fakeAirbyte(t)
+	var logs lockedBuffer
+	a, err := newApp(context.Background(), testConfig(t, nil, nil), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	token, _ := register(t, a, "Logs", "logs@example.com")
+	const wrong = "wrong-token-in-logs-3319"
+	base := srv.URL + "/api/public"
+	steps := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/connections", map[string]any{"id": "ab", "kind": "airbyte", "config": map[string]any{"base_url": base, "token": wrong}}},
+		{"POST", "/api/v1/connections/ab/test", nil},
+		{"GET", "/api/v1/connections/ab/discover", nil},
+		{"PATCH", "/api/v1/connections/ab", map[string]any{"config": map[string]any{"base_url": base, "token": fakeAirbyteToken}}},
+		{"POST", "/api/v1/connections/ab/test", nil},
+		{"POST", "/api/v1/connections", map[string]any{"id": "pg", "kind": "postgres", "config": map[string]any{"url": "postgres://u:pg-pw-in-logs-7781@db.example/app?sslmode=bogus"}}},
+		{"POST", "/api/v1/connections", map[string]any{"id": "pg", "kind": "postgres", "config": map[string]any{"url": "postgres://u:pg-pw-in-logs-7781@169.254.169.254/app"}}},
+	}
+	for _, s := range steps {
+		do(t, a, s.method, s.path, token, s.body)
+	}
+	syncStats(t, a, token, "ab")
+	waitDCLIdle(t, a)
+	out := logs.Bytes()
+	if !bytes.Contains(out, []byte("mesh: connection added")) || !bytes.Contains(out, []byte("mesh: connection updated")) {
+		t.Fatalf("the connection's changes were not logged:\n%s", out)
+	}
+	for _, sec := range []string{wrong, fakeAirbyteToken, "pg-pw-in-logs-7781"} {
+		if bytes.Contains(out, []byte(sec)) {
+			t.Errorf("the log carries %q:\n%s", sec, out)
+		}
+	}
+}
+
+// TestSalesforceInstanceURLIsGuarded: a salesforce connection against a
+// fake org allowed by an explicit /32 works, keeps its client secret
+// when it comes back masked, and is refused at the dial when the org's
+// token answer points the API at the metadata service: the guard judges
+// every address dialed, not only the configured one.
+func TestSalesforceInstanceURLIsGuarded(t *testing.T) {
+	const secret = "sf-client-secret-never-shown"
+	var evil atomic.Bool
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("POST /services/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("client_id") != "3MVGfake" || r.FormValue("client_secret") != secret {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"invalid_client","error_description":"invalid client credentials"}`)
+			return
+		}
+		instance := srv.URL
+		if evil.Load() {
+			instance = "http://169.254.169.254"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"access_token":"00DFAKE!tok","instance_url":%q,"token_type":"Bearer","issued_at":"1700000000000"}`, instance)
+	})
+	mux.HandleFunc("GET /services/data/v62.0/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer 00DFAKE!tok" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"sobjects":"/services/data/v62.0/sobjects"}`)
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+
+	a := newTestApp(t, func(c *Config) {
+		c.Egress = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Hint: egressHint}
+	})
+	token, _ := register(t, a, "SF", "sf@example.com")
+	c := secretFree{t, a, token, []string{secret}}
+	cfg := map[string]any{"login_url": srv.URL, "flow": "client_credentials", "client_id": "3MVGfake", "client_secret": secret, "objects": []string{"Account"}}
+	if r := c.do("POST", "/api/v1/connections", map[string]any{"id": "sf", "kind": "salesforce", "config": cfg}); r.code != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.code, r.body)
+	}
+	test := func() connectionTest {
+		t.Helper()
+		r := c.do("POST", "/api/v1/connections/sf/test", nil)
+		if r.code != 200 {
+			t.Fatalf("test: %d %s", r.code, r.body)
+		}
+		return decode[connectionTest](t, r)
+	}
+	if tr := test(); !tr.OK {
+		t.Fatalf("test: %+v", tr)
+	}
+	cfg["client_secret"] = "[redacted]"
+	cfg["objects"] = []string{"Account", "Contact"}
+	if r := c.do("PATCH", "/api/v1/connections/sf", map[string]any{"config": cfg}); r.code != 200 || !bytes.Contains(r.body, []byte("Contact")) {
+		t.Fatalf("patch with the secret masked: %d %s", r.code, r.body)
+	}
+	if tr := test(); !tr.OK {
+		t.Fatalf("test after patch: %+v", tr)
+	}
+	evil.Store(true)
+	if tr := test(); tr.OK || !strings.Contains(tr.Error, "refused to dial 169.254.169.254") || !strings.Contains(tr.Error, "metadata") {
+		t.Fatalf("test with the instance URL at the metadata service: %+v", tr)
 	}
 }
