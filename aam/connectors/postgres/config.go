@@ -74,6 +74,12 @@ type Config struct {
 	// egress guard (aam/egress) so that a tenant's URL cannot reach its
 	// own network. Defaults to pgx's dialer.
 	Dial DialFunc `json:"-"`
+	// URLOnly takes credentials and client certificates from the URL
+	// alone: pgx otherwise fills what the URL leaves out from the
+	// process's PGPASSWORD, ~/.pgpass and PGSSLCERT/PGSSLKEY, which a
+	// server must never send to a host a tenant named. Factory(dial)
+	// with a non-nil dial sets it.
+	URLOnly bool `json:"-"`
 }
 
 // DialFunc dials a network address, as net.Dialer.DialContext does.
@@ -191,6 +197,7 @@ func Factory(dial DialFunc) aam.Factory {
 			return nil, &aam.ConfigError{Kind: Kind, Reason: "cannot decode: " + decodeErrorWhere(err)}
 		}
 		cfg.Dial = dial
+		cfg.URLOnly = dial != nil
 		return New(&cfg)
 	}
 }

@@ -3,12 +3,14 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"math"
 	"net"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +57,9 @@ func New(cfg *Config) (*Source, error) {
 		return nil, &aam.ConfigError{Kind: Kind, Field: "url", Reason: "cannot parse", Err: redact(err, secrets...)}
 	}
 	pc.MaxConns = c.MaxConns
+	if c.URLOnly {
+		urlOnly(pc.ConnConfig, c.URL)
+	}
 	if c.Dial != nil {
 		pc.ConnConfig.DialFunc = c.Dial
 	}
@@ -74,6 +79,52 @@ func New(cfg *Config) (*Source, error) {
 		return nil, &aam.ConfigError{Kind: Kind, Field: "url", Reason: "cannot set up the pool", Err: redact(err, s.secrets...)}
 	}
 	return s, nil
+}
+
+// urlOnly drops from cc what pgx took from the environment or from
+// files rather than from url: the password (PGPASSWORD, the password
+// file) and client certificates (PGSSLCERT, PGSSLKEY).
+func urlOnly(cc *pgx.ConnConfig, url string) {
+	has := func(param string) bool { return urlHasParam(url, param) }
+	if !has("password") && !urlHasPassword(url) {
+		cc.Password = ""
+	}
+	if !has("sslcert") && !has("sslkey") {
+		noClientCert := func(t *tls.Config) {
+			if t != nil {
+				t.Certificates, t.GetClientCertificate = nil, nil
+			}
+		}
+		noClientCert(cc.TLSConfig)
+		for _, fb := range cc.Fallbacks {
+			noClientCert(fb.TLSConfig)
+		}
+	}
+}
+
+// urlHasParam reports whether a URL's query or a key=value connection
+// string sets param.
+func urlHasParam(raw, param string) bool {
+	if u, err := neturl.Parse(raw); err == nil && u.Scheme != "" {
+		return u.Query().Has(param)
+	}
+	for _, kv := range strings.Fields(raw) {
+		if k, _, ok := strings.Cut(kv, "="); ok && strings.TrimSpace(k) == param {
+			return true
+		}
+	}
+	return false
+}
+
+// urlHasPassword reports a URL whose user information holds a password
+// ("postgres://user:pw@host").
+func urlHasPassword(raw string) bool {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 // Target returns the host, port and database the Source reads, with no
