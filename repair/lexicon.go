@@ -237,7 +237,7 @@ var concepts = map[string]string{
 	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
-	"vat": "tax", "gst": "tax", "results": "", "relationships": "", "relationship": "",
+	"pending": "pending", "vat": "tax", "gst": "tax", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
 	"vbeln": "document number", "fkdat": "issued date", "audat": "issued date", "waerk": "currency",
@@ -273,6 +273,10 @@ var phrases = map[[2]string]string{
 	{"amount", "tax"}:           "tax_amount",
 	{"tax", "total"}:            "tax_amount",
 	{"incl", "tax"}:             "", // "Totaal incl. BTW": the gross total, not the tax
+	{"remaining", "payment"}:    "remaining",
+	{"payment", "pending"}:      "remaining",
+	{"pending", "payment"}:      "remaining",
+	{"total", "remaining"}:      "remaining",
 	{"zip", "code"}:             "postal",
 	{"account", "number"}:       "account id",
 	{"document", "number"}:      "number",
@@ -416,6 +420,8 @@ var foreignObjects = map[string]bool{
 	"candidate": true, "candidates": true, "applicant": true, "applicants": true, "application": true,
 	"applications": true, "job": true, "jobs": true, "posting": true, "postings": true, "interview": true,
 	"interviews": true, "scorecard": true, "scorecards": true,
+	"session": true, "sessions": true, "pageview": true, "pageviews": true, "click": true, "clicks": true,
+	"impression": true, "impressions": true,
 }
 
 // billingSystems are billing and accounting systems (lower-case system

@@ -228,6 +228,9 @@ type fieldState struct {
 	ni  nameInfo // entity-free reading
 	p   valueProfile
 	row []pair // per target of the entity under consideration
+	// loader marks a column a loading tool added (_airbyte_raw_id,
+	// _fivetran_synced): it describes the copy, never the record.
+	loader bool
 }
 
 // Match classifies the schema's object and maps each of its fields. The
@@ -251,7 +254,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	fs := make([]fieldState, len(s.Fields))
 	sys := systemWords(s.System)
 	for i, f := range s.Fields {
-		fs[i] = fieldState{f: f, ni: dropWords(m.lx.read(f.Name, ""), sys), p: profileValues(f)}
+		fs[i] = fieldState{f: f, ni: dropWords(m.lx.read(f.Name, ""), sys), p: profileValues(f), loader: isLoaderColumn(f.Name)}
 	}
 	var decisions []Decision
 	tenant, tenantErr := tenancy.FromContext(ctx)
@@ -316,6 +319,9 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		row := scratch[:len(e.targets)]
 		ectx := append(append([]string(nil), contextWords[e.name]...), objCtx...)
 		for fi := range fs {
+			if fs[fi].loader {
+				continue
+			}
 			ni := forContext(fs[fi].ni, ectx)
 			for ti := range e.targets {
 				row[ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
@@ -364,6 +370,9 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	for fi := range fs {
 		ni := forContext(fs[fi].ni, chosenCtx)
 		rows[fi] = buf[fi*len(e.targets) : (fi+1)*len(e.targets)]
+		if fs[fi].loader {
+			continue // all zero: maps to nothing
+		}
 		for ti := range e.targets {
 			rows[fi][ti] = m.score(ni, &fs[fi], &e.targets[ti], e)
 		}
@@ -546,6 +555,22 @@ func shares(ws []string, set map[string]bool) bool {
 func hasWord(ws []string, w string) bool {
 	for _, x := range ws {
 		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// loaderPrefixes begin the names of the columns loading tools add to the
+// tables they write (Airbyte, Fivetran, Stitch/Singer, dlt, Hevo,
+// Meltano, Estuary, PeerDB, Rivery, Portable).
+var loaderPrefixes = []string{"_airbyte_", "_ab_", "_fivetran_", "_sdc_", "_dlt_", "__hevo", "_hevo_", "_meltano_",
+	"_estuary_", "_peerdb_", "_rivery_", "_portable_", "_stitch_"}
+
+func isLoaderColumn(name string) bool {
+	low := strings.ToLower(name)
+	for _, p := range loaderPrefixes {
+		if strings.HasPrefix(low, p) {
 			return true
 		}
 	}

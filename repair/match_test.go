@@ -556,3 +556,44 @@ func TestMatchContainersTaxAndOpaqueKeys(t *testing.T) {
 		t.Errorf("candidates read as %q, want no entity", res.Entity)
 	}
 }
+
+// Columns a loading tool adds map to nothing, however key-like; CJK
+// headers are segmented into known words.
+func TestMatchLoaderColumnsAndCJKHeaders(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "zoho", Object: "leads", Fields: []drift.Field{
+		field("_airbyte_raw_id", drift.TypeString, "0b1c6f9e-1f0a-4c4e-9d55-1a2b3c4d5e6f", "1c2d7e8f-2a1b-4d5f-8e66-2b3c4d5e6f70", "2d3e8f90-3b2c-4e6a-9f77-3c4d5e6f7081"),
+		field("_fivetran_synced", drift.TypeTimestamp, "2025-11-20T03:00:00Z", "2025-11-20T03:00:00Z", "2025-11-20T03:00:01Z"),
+		field("id", drift.TypeString, "4876876000000624001", "4876876000000624002", "4876876000000624003"),
+		field("Email", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.com"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"_airbyte_raw_id": "", "_fivetran_synced": "", "id": "lead.id", "Email": "lead.email"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "csv", Object: "torihikisaki", Fields: []drift.Field{
+		field("取引先コード", drift.TypeString, "C0001", "C0002", "C0003"),
+		field("取引先名", drift.TypeString, "株式会社アクメ", "グロービクス株式会社", "イニテック合同会社"),
+		field("業種", drift.TypeString, "製造業", "小売業", "情報通信業"),
+		field("従業員数", drift.TypeInteger, "120", "45", "3000"),
+		field("更新日時", drift.TypeTimestamp, "2025-11-20 10:00:00", "2025-11-19 09:30:00", "2025-11-18 17:45:00"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "account" {
+		t.Fatalf("取引先 read as %q, want account", res.Entity)
+	}
+	for src, want := range map[string]string{"取引先コード": "account.id", "取引先名": "account.name", "業種": "account.industry",
+		"従業員数": "account.employee_count", "更新日時": "account.updated_at"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+}

@@ -194,7 +194,7 @@ func (lx *lexer) concept(w string) []string {
 			return out
 		}
 	}
-	if len(w) >= 5 {
+	if len(w) >= 5 && isASCII(w) { // byte similarity means nothing in other scripts
 		if best, ok := lx.fuzzy(w); ok {
 			return lx.concept(best)
 		}
@@ -211,6 +211,15 @@ func (lx *lexer) concept(w string) []string {
 		}
 	}
 	return []string{w}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // segment splits a run-together word ("numberofemployees",
