@@ -215,8 +215,10 @@ func (s SourceConfig) IsRedacted() bool { return s.redacted }
 
 // Redacted returns the configuration with the value of every key that
 // names a secret (see [SecretKey]) replaced by [Mask], at any depth (an
-// object under such a key is masked whole), and the password of any
-// URL ("postgres://user:pw@host") masked. Configuration that is not
+// object under such a key is masked whole), and the secrets inside
+// connection strings masked: a URL's password ("postgres://user:pw@host"),
+// and query parameters or key=value settings named like secrets
+// ("?sslpassword=...", "host=db password=..."). Configuration that is not
 // JSON is masked whole.
 func (s SourceConfig) Redacted() json.RawMessage {
 	if len(s.raw) == 0 {
@@ -260,8 +262,15 @@ func (s SourceConfig) Secrets() []string {
 		case string:
 			if secret && len(t) >= 4 {
 				out = append(out, t)
-			} else if u := urlPassword(t); u != "" {
+				return
+			}
+			if u := urlPassword(t); u != "" {
 				out = append(out, u)
+			}
+			for _, kv := range stringSettings(t) {
+				if SecretKey(kv.key) && len(strings.Trim(kv.value, "'")) >= 4 {
+					out = append(out, strings.Trim(kv.value, "'"), kv.value)
+				}
 			}
 		}
 	}
@@ -326,11 +335,93 @@ func redact(v any) any {
 		}
 		return out
 	case string:
-		if p := urlPassword(t); p != "" {
-			return strings.Replace(t, ":"+p+"@", ":"+Mask+"@", 1)
-		}
+		return redactString(t)
 	}
 	return v
+}
+
+// redactString masks the secrets a connection string carries: a URL's
+// password ("postgres://user:pw@host"), URL query parameters and
+// key=value settings named like secrets ("?sslpassword=...",
+// "host=db password=..."). Other text is returned as is.
+func redactString(s string) string {
+	if p := urlPassword(s); p != "" {
+		s = strings.Replace(s, ":"+p+"@", ":"+Mask+"@", 1)
+	}
+	for _, kv := range stringSettings(s) {
+		if SecretKey(kv.key) && kv.value != "" && kv.value != Mask {
+			s = s[:kv.start] + Mask + s[kv.end:]
+			return redactString(s) // positions moved: look again
+		}
+	}
+	return s
+}
+
+// setting is a key=value pair inside a string; start:end is its value.
+type setting struct {
+	key, value string
+	start, end int
+}
+
+// stringSettings finds the key=value pairs of a URL's query
+// ("...?a=1&b=2") or of a libpq-style connection string ("a=1 b='x y'").
+func stringSettings(s string) []setting {
+	var out []setting
+	if i := strings.Index(s, "://"); i >= 0 {
+		q := strings.IndexByte(s, '?')
+		if q < 0 {
+			return nil
+		}
+		pos := q + 1
+		for _, part := range strings.Split(s[q+1:], "&") {
+			if k, v, ok := strings.Cut(part, "="); ok {
+				if j := strings.IndexByte(v, '#'); j >= 0 {
+					v = v[:j]
+				}
+				out = append(out, setting{key: k, value: v, start: pos + len(k) + 1, end: pos + len(k) + 1 + len(v)})
+			}
+			pos += len(part) + 1
+		}
+		return out
+	}
+	// libpq key=value: keys are words, values bare or single-quoted.
+	i := 0
+	for i < len(s) {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		k := i
+		for i < len(s) && s[i] != '=' && s[i] != ' ' {
+			i++
+		}
+		if i >= len(s) || s[i] != '=' || i == k {
+			for i < len(s) && s[i] != ' ' {
+				i++
+			}
+			continue
+		}
+		key := strings.TrimSpace(s[k:i])
+		i++ // '='
+		start := i
+		if i < len(s) && s[i] == '\'' {
+			i++
+			for i < len(s) && s[i] != '\'' {
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			end := min(i+1, len(s))
+			out = append(out, setting{key: key, value: s[start:end], start: start, end: end})
+			i = end
+			continue
+		}
+		for i < len(s) && s[i] != ' ' {
+			i++
+		}
+		out = append(out, setting{key: key, value: s[start:i], start: start, end: i})
+	}
+	return out
 }
 
 // urlPassword returns the password of a URL-like string

@@ -52,3 +52,32 @@ func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// Secrets inside connection strings: a URL's query parameters and a
+// libpq key=value string, besides the URL's password.
+func TestRedactedConnectionStrings(t *testing.T) {
+	for _, tc := range []struct{ in, secret, keep string }{
+		{"postgres://app:hunter2x@db:5432/app?sslmode=require", "hunter2x", "sslmode=require"},
+		{"postgres://app@db:5432/app?sslmode=require&password=hunter2x", "hunter2x", "sslmode=require"},
+		{"mongodb://db:27017/?authSource=admin&tlsCertificateKeyFilePassword=hunter2x&w=majority", "hunter2x", "w=majority"},
+		{"host=db user=app password=hunter2x dbname=app", "hunter2x", "dbname=app"},
+		{"host=db password='hunter 2x' dbname=app", "hunter 2x", "dbname=app"},
+		{"host=db sslpassword=hunter2x", "hunter2x", "host=db"},
+	} {
+		cfg := mesh.NewSourceConfig([]byte(`{"url":` + mustJSON(tc.in) + `}`))
+		red := string(cfg.Redacted())
+		if strings.Contains(red, tc.secret) {
+			t.Errorf("%s: redacted %s still holds the secret", tc.in, red)
+		}
+		if !strings.Contains(red, tc.keep) || !strings.Contains(red, mesh.Mask) {
+			t.Errorf("%s: redacted %s lost %q or shows no mask", tc.in, red, tc.keep)
+		}
+		found := false
+		for _, s := range cfg.Secrets() {
+			found = found || s == tc.secret
+		}
+		if !found {
+			t.Errorf("%s: Secrets() %q misses %q", tc.in, cfg.Secrets(), tc.secret)
+		}
+	}
+}
