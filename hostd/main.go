@@ -22,8 +22,12 @@
 //     /readyz, graceful shutdown that lets requests and jobs finish.
 //   - Routes over the SDK: ontology; graph (get, save with optimistic
 //     versions); persona routing, questions and knowledge documents (nlp);
-//     connections and syncs as jobs (aam/mesh, file sources); mappings,
-//     their history and approval; the review queue (repair).
+//     connections of every connector kind behind an egress guard
+//     (aam/egress, HOSTD_EGRESS_ALLOW) and syncs as jobs (aam/mesh), with
+//     their dead records; mappings, their history and approval; the
+//     review queue (repair); DCL runs, views, read-only queries and the
+//     stream consumer's dead letters (dcl); live events (SSE, WebSocket);
+//     flags.
 //   - One route table builds the mux, /openapi.json (OpenAPI 3.1, schemas
 //     reflected from the Go types) and the /docs page.
 //
