@@ -70,7 +70,7 @@ var concepts = map[string]string{
 	// company facts
 	"industry": "industry", "ind": "industry", "sector": "industry", "vertical": "industry", "branche": "industry",
 	"secteur": "industry", "industria": "industry", "ramo": "industry", "sic": "sic", "naics": "sic",
-	"employee": "employees", "employees": "employees", "emp": "employees", "empl": "employees", "emps": "employees",
+	"employee": "employee", "employees": "employees", "emp": "employees", "empl": "employees", "emps": "employees",
 	"headcount": "headcount", "staff": "employees", "workforce": "employees", "mitarbeiter": "employees",
 	"beschaftigte": "employees", "effectif": "employees", "effectifs": "employees", "empleados": "employees",
 	"funcionarios": "employees", "werknemers": "employees", "medewerkers": "employees",
@@ -237,7 +237,8 @@ var concepts = map[string]string{
 	"vinto": "won", "chiusa": "close", "chiuso": "close", "pagata": "paid", "gagnee": "won", "ganha": "won",
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
-	"pending": "pending", "vat": "tax", "gst": "tax", "results": "", "relationships": "", "relationship": "",
+	"pending": "pending", "vat": "tax", "gst": "tax", "voucher": "invoice", "vouchers": "invoice",
+	"unpaid": "remaining", "deadline": "due", "cdate": "created date", "mdate": "updated date", "udate": "updated date", "beleg": "document", "belege": "document", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
 	"vbeln": "document number", "fkdat": "issued date", "audat": "issued date", "waerk": "currency",
@@ -260,6 +261,10 @@ var phrases = map[[2]string]string{
 	{"number", "employees"}:     "employees",
 	{"employees", "count"}:      "employees",
 	{"employees", "number"}:     "employees",
+	{"employee", "count"}:       "employees",
+	{"number", "employee"}:      "employees",
+	{"employee", "number"}:      "owner id", // an employee's number: the rep's key, not a headcount
+	{"employee", "id"}:          "owner id",
 	{"count", "employees"}:      "employees",
 	{"headcount", "count"}:      "employees",
 	{"sales", "owner"}:          "owner",
@@ -459,7 +464,7 @@ var fieldAliases = map[string]string{
 	"name":              "name|1",
 	"domain":            "domain|1; website|1",
 	"industry":          "industry|1; sic|0.8; category|0.5",
-	"employee_count":    "employees|1; headcount|1",
+	"employee_count":    "employees|1; headcount|1; employee|0.8",
 	"annual_revenue":    "revenue|1; annual|0.6",
 	"currency":          "currency|1",
 	"country":           "country|1",
@@ -500,12 +505,14 @@ var fieldAliases = map[string]string{
 
 var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
+	// A company's size is its headcount.
+	"account.employee_count": "size|0.75",
 	// A meeting's or call's name is what it is about.
 	"activity.subject": "name|0.7",
 	// Several CRMs call a deal's stage its status ("status_label").
 	"opportunity.stage": "status|0.62",
 	// A deal's won date is its close date.
-	"opportunity.close_date": "won|0.8; expected end|0.8",
+	"opportunity.close_date": "won|0.8; expected end|0.8; due|0.7",
 	"invoice.amount":         "total|1; amount_due|0.6",
 	// An invoice's "name" is its number (Salesforce custom objects, Odoo).
 	"invoice.number": "name|0.7",

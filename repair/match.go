@@ -308,6 +308,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	}
 	scores := make([]entScore, len(m.entities))
 	var scratch []pair
+	leadIdx, oppIdx, dealFields, personFields := -1, -1, 0, 0
 	for ei := range m.entities {
 		e := &m.entities[ei]
 		// Fit: how well the fields cover the entity's telling targets,
@@ -343,6 +344,36 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 			fit *= 0.6
 		}
 		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit}
+		found := map[string]bool{}
+		for ti, b := range bestT {
+			if b > 0 {
+				found[e.targets[ti].field.Name] = true
+			}
+		}
+		switch e.name {
+		case "opportunity":
+			oppIdx = ei
+			for _, f := range []string{"stage", "probability", "close_date", "amount"} {
+				if found[f] {
+					dealFields++
+				}
+			}
+		case "lead":
+			leadIdx = ei
+			for _, f := range []string{"first_name", "last_name", "title", "company"} {
+				if found[f] {
+					personFields++
+				}
+			}
+		}
+	}
+	// Several CRMs call their deals leads (Odoo's crm.lead, Nutshell,
+	// Close): an object named for leads whose fields are a deal's (stage,
+	// probability, close date, amount) and hardly a person's is a deal.
+	if leadIdx >= 0 && oppIdx >= 0 && scores[leadIdx].prior > 0 && (dealFields >= 3 && personFields <= 1 || dealFields >= 2 && personFields == 0) {
+		l, o := &scores[leadIdx], &scores[oppIdx]
+		o.prior, l.prior = max(o.prior, l.prior), 0
+		o.total, l.total = o.prior+2*o.fit, 2*l.fit
 	}
 	order := make([]int, len(scores))
 	for i := range order {

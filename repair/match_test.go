@@ -597,3 +597,54 @@ func TestMatchLoaderColumnsAndCJKHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A "lead" object whose fields are a deal's is a deal; an employee's
+// number is the rep's key, not a headcount; vouchers are invoices.
+func TestMatchDealsNamedLeadsEmployeeNumbersVouchers(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "odoo", Object: "crm.lead", Fields: []drift.Field{
+		field("id", drift.TypeInteger, "41", "42", "43"),
+		field("stage_id", drift.TypeString, "Qualified", "Proposition", "Won"),
+		field("probability", drift.TypeNumber, "20", "60", "100"),
+		field("date_deadline", drift.TypeDate, "2025-12-01", "2026-01-15", "2025-11-30"),
+		field("salesPerson.employeeNumber", drift.TypeInteger, "7", "12", "7"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "opportunity" {
+		t.Fatalf("crm.lead with deal fields read as %q, want opportunity", res.Entity)
+	}
+	for src, want := range map[string]string{"stage_id": "opportunity.stage", "date_deadline": "opportunity.close_date",
+		"salesPerson.employeeNumber": "opportunity.owner_id"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	// A lead object with a person's fields stays a lead.
+	res, err = m.Match(ctx, drift.Schema{System: "crm", Object: "leads", Fields: []drift.Field{
+		field("first_name", drift.TypeString, "Ana", "Ben"), field("last_name", drift.TypeString, "Lopez", "Okafor"),
+		field("stage", drift.TypeString, "new", "working"), field("probability", drift.TypeNumber, "10", "30"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "lead" {
+		t.Errorf("leads with person fields read as %q, want lead", res.Entity)
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "lexoffice", Object: "voucherlist", Fields: []drift.Field{
+		field("voucherNumber", drift.TypeString, "RE0001", "RE0002", "RE0003"),
+		field("voucherDate", drift.TypeTimestamp, "2025-11-01T00:00:00.000+01:00", "2025-11-03T00:00:00.000+01:00", "2025-11-07T00:00:00.000+01:00"),
+		field("totalAmount", drift.TypeNumber, "119.00", "238.00", "59.50"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"voucherNumber": "invoice.number", "voucherDate": "invoice.issued_at", "totalAmount": "invoice.amount"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+}

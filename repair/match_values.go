@@ -315,6 +315,10 @@ var tsLayouts = []string{time.RFC3339, time.RFC3339Nano, "2006-01-02T15:04:05.00
 	"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", "01/02/2006 15:04", "02.01.2006 15:04",
 	"2006-01-02 15:04:05.000", "2006-01-02T15:04:05.000Z", "01/02/2006 03:04 PM"}
 
+var namedMonthDates = []string{"Jan 2, 2006", "January 2, 2006", "Mon, Jan 2, 2006", "Monday, January 2, 2006"}
+var namedMonthTimes = []string{"January 2, 2006 3:04 PM", "Jan 2, 2006 3:04 PM", "January 2, 2006 15:04", "Jan 2, 2006 15:04",
+	"Jan 2, 2006, 3:04:05 PM", "January 2, 2006 at 3:04 PM"}
+
 func looksTemporal(v string) (date, ts bool) {
 	if len(v) < 6 || len(v) > 40 {
 		return false, false
@@ -323,8 +327,16 @@ func looksTemporal(v string) (date, ts bool) {
 		return false, false
 	}
 	if v[0] < '0' || v[0] > '9' {
-		if _, err := time.Parse("Jan 2, 2006", v); err == nil {
-			return true, false
+		// Month names first, as spreadsheets and Notion export them.
+		for _, l := range namedMonthDates {
+			if _, err := time.Parse(l, v); err == nil {
+				return true, false
+			}
+		}
+		for _, l := range namedMonthTimes {
+			if _, err := time.Parse(l, v); err == nil {
+				return false, true
+			}
 		}
 		return false, false
 	}

@@ -359,3 +359,14 @@ func TestProposeDateToEpochMillis(t *testing.T) {
 		t.Fatalf("times of day on the same days were taken as one field: %+v", reps)
 	}
 }
+
+// Dates with month names reformatted to ISO dates are the same values.
+func TestProposeMonthNameDatesReformatted(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("Close Date", drift.TypeString, "November 28, 2025", "December 5, 2025", "January 16, 2026")}
+	after := []drift.Field{idField, fld("Expected Close", drift.TypeDate, "2025-11-28", "2025-12-05", "2026-01-16")}
+	reps := propose(t, nil, before, mapOf("Close Date", "opportunity.close_date"), after)
+	if len(reps) != 1 || reps[0].To != "Expected Close" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
