@@ -238,6 +238,7 @@ var concepts = map[string]string{
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
 	"pending": "pending", "vat": "tax", "gst": "tax", "voucher": "invoice", "vouchers": "invoice",
+	"sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
 	"unpaid": "remaining", "deadline": "due", "cdate": "created date", "mdate": "updated date", "udate": "updated date", "beleg": "document", "belege": "document", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
@@ -277,7 +278,8 @@ var phrases = map[[2]string]string{
 	{"tax", "amount"}:           "tax_amount",
 	{"amount", "tax"}:           "tax_amount",
 	{"tax", "total"}:            "tax_amount",
-	{"incl", "tax"}:             "", // "Totaal incl. BTW": the gross total, not the tax
+	{"incl", "tax"}:             "",         // "Totaal incl. BTW": the gross total, not the tax
+	{"message", "date"}:         "occurred", // an e-mail's date is when it happened
 	{"remaining", "payment"}:    "remaining",
 	{"payment", "pending"}:      "remaining",
 	{"pending", "payment"}:      "remaining",
@@ -426,7 +428,7 @@ var foreignObjects = map[string]bool{
 	"applications": true, "job": true, "jobs": true, "posting": true, "postings": true, "interview": true,
 	"interviews": true, "scorecard": true, "scorecards": true,
 	"session": true, "sessions": true, "pageview": true, "pageviews": true, "click": true, "clicks": true,
-	"impression": true, "impressions": true,
+	"impression": true, "impressions": true, "channel": true, "channels": true, "workspace": true, "workspaces": true,
 }
 
 // billingSystems are billing and accounting systems (lower-case system
@@ -461,7 +463,7 @@ type alias struct {
 // name; targetAliases adds aliases for one "entity.field".
 var fieldAliases = map[string]string{
 	"id":                "|1; number|0.8; code|0.75",
-	"name":              "name|1",
+	"name":              "name|1; fullname|0.9",
 	"domain":            "domain|1; website|1",
 	"industry":          "industry|1; sic|0.8; category|0.5",
 	"employee_count":    "employees|1; headcount|1; employee|0.8",
@@ -505,6 +507,8 @@ var fieldAliases = map[string]string{
 
 var targetAliases = map[string]string{
 	"opportunity.name": "title|0.8",
+	// A deal's revenue is its amount (Oracle, Dynamics).
+	"opportunity.amount": "revenue|0.7",
 	// A company's size is its headcount.
 	"account.employee_count": "size|0.75",
 	// A meeting's or call's name is what it is about.

@@ -648,3 +648,46 @@ func TestMatchDealsNamedLeadsEmployeeNumbersVouchers(t *testing.T) {
 		}
 	}
 }
+
+// Twilio's sid is a key, an e-mail's message date is when it happened,
+// a deal's revenue is its amount, chat channels are outside the ontology.
+func TestMatchSidMessageDateDealRevenueChannels(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "salesforce", Object: "EmailMessage", Fields: []drift.Field{
+		field("sid", drift.TypeString, "CA1f3b", "CA2e4c", "CA3d5d"),
+		field("Subject", drift.TypeString, "Renewal", "Intro", "Quote"),
+		field("MessageDate", drift.TypeTimestamp, "2025-11-18T14:22:05Z", "2025-11-19T08:03:51Z", "2025-11-20T10:00:00Z"),
+		field("CreatedDate", drift.TypeTimestamp, "2025-11-18T14:22:09Z", "2025-11-19T08:03:55Z", "2025-11-20T10:00:04Z"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"sid": "activity.id", "MessageDate": "activity.occurred_at"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "oracle", Object: "opportunities", Fields: []drift.Field{
+		field("OptyId", drift.TypeInteger, "300100", "300101", "300102"),
+		field("Name", drift.TypeString, "Renewal 2026", "Upsell", "New logo"),
+		field("Revenue", drift.TypeNumber, "120000", "45000.50", "9800"),
+		field("WinProb", drift.TypeInteger, "40", "70", "10"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := res.Field("Revenue"); f.Target != "opportunity.amount" {
+		t.Errorf("Revenue -> %q, want opportunity.amount", f.Target)
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "slack", Object: "conversations_list.channels", Fields: []drift.Field{
+		field("id", drift.TypeString, "C012AB3CD", "C023BC4DE"), field("created", drift.TypeInteger, "1700000000", "1700500000"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "" {
+		t.Errorf("channels read as %q, want no entity", res.Entity)
+	}
+}
