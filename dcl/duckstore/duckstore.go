@@ -40,9 +40,34 @@ type Store struct {
 	// (schema name -> *sync.Mutex): tables have no primary key, so two
 	// transactions inserting the same new record would both succeed.
 	writers sync.Map
+
+	// Close waits for the operations in flight, after cancelling them:
+	// DuckDB closed under a running statement can keep the database
+	// instance alive, and a later Open of the same file then spins
+	// forever in DuckDB's instance cache (duckdb/duckdb#25965).
+	mu       sync.Mutex
+	closed   bool
+	inFlight sync.WaitGroup
+	stopCtx  context.Context
+	stop     context.CancelFunc
 }
 
 var _ dcldriver.Warehouse = (*Store)(nil)
+
+// begin registers an operation; end must be called when it is done. The
+// returned context is cancelled by Close.
+func (s *Store) begin(ctx context.Context) (_ context.Context, end func(), err error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, nil, dcl.ErrClosed
+	}
+	s.inFlight.Add(1)
+	s.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(s.stopCtx, cancel)
+	return ctx, func() { unhook(); cancel(); s.inFlight.Done() }, nil
+}
 
 // Open opens the DuckDB database at path, or an in-memory database when
 // path is "" or ":memory:". The database is opened with external file
@@ -80,7 +105,8 @@ func Open(path string, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("duckstore: open: %w", err)
 	}
-	return &Store{connector: connector, db: sql.OpenDB(connector)}, nil
+	stopCtx, stop := context.WithCancel(context.Background())
+	return &Store{connector: connector, db: sql.OpenDB(connector), stopCtx: stopCtx, stop: stop}, nil
 }
 
 // DB returns the underlying database handle for read access in tests
@@ -88,7 +114,18 @@ func Open(path string, cfg *Config) (*Store, error) {
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.inFlight.Wait()
+	return s.db.Close()
+}
 
 // SchemaName returns the DuckDB schema holding tenant's tables: "t_"
 // followed by the tenant UUID in hex, never derived from user text.
@@ -138,6 +175,11 @@ func (s *Store) lockTenant(schema string) (unlock func()) {
 
 // EnsureTenant implements [dcldriver.Warehouse].
 func (s *Store) EnsureTenant(ctx context.Context, tenant tenancy.ID, tables []dcldriver.Table) error {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
 	// DuckDB fails concurrent CREATE SCHEMA IF NOT EXISTS of one schema
 	// with a write-write conflict
 	defer s.lockTenant(SchemaName(tenant))()
@@ -289,6 +331,11 @@ func appendTypes(t *dcldriver.Table) ([]duckdb.TypeInfo, []string, error) {
 // batches, rows streamed through DuckDB's query appender into one MERGE
 // per chunk. Writes of one tenant wait for each other.
 func (s *Store) Write(ctx context.Context, tenant tenancy.ID, batches []dcldriver.Batch) (err error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
 	name := SchemaName(tenant)
 	schema := ident(name)
 	defer s.lockTenant(name)()

@@ -24,6 +24,11 @@ import (
 // itself has external access disabled and its configuration locked, so
 // even a function the checker missed cannot reach files or the network.
 func (s *Store) Query(ctx context.Context, tenant tenancy.ID, query string, maxRows int) (*dcldriver.Result, error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckstore: %w", err)

@@ -403,3 +403,62 @@ func TestTableWithPrimaryKeyFromEarlierVersion(t *testing.T) {
 		t.Errorf("rows %s, want [[a 20] [b 30] [c 5]]", got)
 	}
 }
+
+// Close cancels and waits for the operations in flight, so that DuckDB is
+// never closed under a running statement (which can leave the file's
+// instance alive and a later Open of it spinning), and refuses new ones.
+func TestCloseWaitsForOperationsInFlight(t *testing.T) {
+	path := t.TempDir() + "/warehouse.duckdb"
+	events := make([]canonical.Event, 0, 60000)
+	for i := range 60000 {
+		events = append(events, warehousetest.Event(tenantA, "account", "csv", fmt.Sprint(i), 1, map[string]any{"id": fmt.Sprint(i), "name": fmt.Sprintf("Company %d", i)}))
+	}
+	for round := range 3 {
+		s, err := duckstore.Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := dcl.New(s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- w.Write(context.Background(), tenantA, events) }()
+		time.Sleep(time.Duration(round*20) * time.Millisecond)
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// Either the write ended before Close returned (committed, or
+		// cancelled by Close), or it had not reached the store yet and is
+		// refused: never a statement under a closed database.
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, dcl.ErrClosed) {
+				t.Fatalf("round %d: write ended with %v", round, err)
+			}
+		default:
+			if err := <-done; !errors.Is(err, dcl.ErrClosed) {
+				t.Fatalf("round %d: a write still running after Close returned ended with %v, want ErrClosed", round, err)
+			}
+		}
+		if err := s.Write(context.Background(), tenantA, nil); !errors.Is(err, dcl.ErrClosed) {
+			t.Fatalf("write after Close: %v, want ErrClosed", err)
+		}
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := duckstore.Open(path, nil)
+		if err == nil {
+			err = s.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("reopening the file after Close hangs")
+	}
+}
