@@ -219,7 +219,9 @@ func (r *Repairer) Propose(ctx context.Context, before drift.Schema, mapping can
 		return []Repair{}, nil
 	}
 	for _, f := range after.Fields {
-		if !beforeNames[f.Name] {
+		// A column a loading tool added describes the copy, never the
+		// record: it cannot carry a renamed field.
+		if !beforeNames[f.Name] && !isLoaderColumn(f.Name) {
 			added = append(added, newRepProfile(f))
 		}
 	}

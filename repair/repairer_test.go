@@ -370,3 +370,16 @@ func TestProposeMonthNameDatesReformatted(t *testing.T) {
 		t.Fatalf("repairs = %+v", reps)
 	}
 }
+
+// A loader's bookkeeping column arriving with the drift is never taken
+// for a renamed field, even with values like the gone field's.
+func TestProposeIgnoresLoaderColumns(t *testing.T) {
+	t.Parallel()
+	vals := []string{"2025-11-14T09:30:00Z", "2024-09-03T14:30:15Z", "2025-11-18T10:34:05Z"}
+	before := []drift.Field{idField, fld("updated_at", drift.TypeTimestamp, vals...)}
+	after := []drift.Field{idField, fld("_airbyte_extracted_at", drift.TypeTimestamp, vals...)}
+	reps := propose(t, nil, before, mapOf("updated_at", "account.updated_at"), after)
+	if len(reps) != 1 || !reps[0].Gone() {
+		t.Fatalf("repairs = %+v, want updated_at gone", reps)
+	}
+}
