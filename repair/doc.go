@@ -111,8 +111,13 @@
 // # Testing
 //
 // The evaluation cases of the project (shared/eval) and the package's own
-// cases for other vendors (testdata/cases, testdata/holdout) run in the
-// tests; examples/matcheval prints them as a table or JSON. Tests of the
+// cases for other vendors (testdata/cases, testdata/holdout*) run in the
+// tests; examples/matcheval prints them as a table or JSON. Each holdout
+// set was written by someone who had not read the matcher, and scored
+// once before any change it prompted: that first score is the honest
+// estimate for unseen sources (0.77 to 0.94 per set, 0.88 over the ten
+// sets holdout18-27; every set is right on 91% or more of its fields
+// after the fixes they prompted). Tests of the
 // advisor run against an httptest server speaking the chat-completions
 // wire format.
 //
