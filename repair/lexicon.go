@@ -238,7 +238,7 @@ var concepts = map[string]string{
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
 	"pending": "pending", "vat": "tax", "gst": "tax", "voucher": "invoice", "vouchers": "invoice",
-	"sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
+	"including": "incl", "inclusive": "incl", "sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
 	"unpaid": "remaining", "deadline": "due", "cdate": "created date", "mdate": "updated date", "udate": "updated date", "beleg": "document", "belege": "document", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
@@ -428,6 +428,8 @@ var foreignObjects = map[string]bool{
 	"applications": true, "job": true, "jobs": true, "posting": true, "postings": true, "interview": true,
 	"interviews": true, "scorecard": true, "scorecards": true,
 	"session": true, "sessions": true, "pageview": true, "pageviews": true, "click": true, "clicks": true,
+	"produto": true, "produtos": true, "producto": true, "productos": true, "produit": true, "produits": true,
+	"prodotto": true, "prodotti": true, "artigo": true, "artigos": true, "articulo": true, "articulos": true,
 	"impression": true, "impressions": true, "channel": true, "channels": true, "workspace": true, "workspaces": true,
 }
 
@@ -438,6 +440,20 @@ var billingSystems = map[string]bool{
 	"maxio": true, "xero": true, "quickbooks": true, "qbo": true, "freshbooks": true, "sage": true,
 	"zoho_books": true, "zohobooks": true, "invoiced": true, "wave": true, "myob": true, "exact": true,
 	"datev": true, "lexoffice": true, "sevdesk": true, "billwerk": true, "lago": true, "orb": true,
+	"bling": true, "omie": true, "contaazul": true, "conta_azul": true, "tiny": true, "tiny_erp": true, "alegra": true,
+	"siigo": true, "facturama": true, "freee": true, "tally": true, "kingdee": true, "yonyou": true, "moneybird": true,
+	"fortnox": true, "visma": true, "economic": true, "e-conomic": true, "tripletex": true, "fakturoid": true,
+	"pennylane": true, "holded": true, "bexio": true, "exact_online": true,
+}
+
+// otherAccounts are words that, before "account", make it an account of
+// another kind than a customer (a bank or ledger account, a user's
+// login): such an object is outside the ontology.
+var otherAccounts = map[string]bool{
+	"financial": true, "finance": true, "bank": true, "banking": true, "ledger": true, "gl": true, "general": true,
+	"email": true, "user": true, "service": true, "social": true, "ad": true, "ads": true, "advertising": true,
+	"expense": true, "savings": true, "checking": true, "cash": true, "loan": true, "brokerage": true,
+	"retirement": true, "investment": true, "chart": true, "payment": true, "merchant": true, "cloud": true,
 }
 
 // contextWords lists, per entity, the concept words that merely repeat the
@@ -506,13 +522,14 @@ var fieldAliases = map[string]string{
 }
 
 var targetAliases = map[string]string{
-	"opportunity.name": "title|0.8",
+	"opportunity.name": "title|0.8; subject|0.7",
 	// A deal's revenue is its amount (Oracle, Dynamics).
-	"opportunity.amount": "revenue|0.7",
+	"opportunity.amount": "revenue|0.7; price|0.75",
 	// A company's size is its headcount.
 	"account.employee_count": "size|0.75",
-	// A meeting's or call's name is what it is about.
-	"activity.subject": "name|0.7",
+	// A meeting's or call's name is what it is about; lacking a subject,
+	// so is its description.
+	"activity.subject": "name|0.7; description|0.65",
 	// Several CRMs call a deal's stage its status ("status_label").
 	"opportunity.stage": "status|0.62",
 	// A deal's won date is its close date.

@@ -42,7 +42,8 @@ var cjkConcepts = map[string]string{
 	"时间": "date", "日期": "date", "金额": "amount", "编号": "number", "編號": "number", "编码": "code",
 	"代码": "code", "状态": "status", "狀態": "status", "类型": "type", "類型": "type", "主题": "subject",
 	"截止日期": "due date", "到期日": "due date", "开票日期": "issued date", "付款日期": "paid date",
-	"余额": "balance", "餘額": "balance", "职位": "title", "職位": "title", "母公司": "parent", "上级公司": "parent",
+	"币别": "currency", "币种名称": "currency", "销售员": "owner", "业务员": "owner", "修改日期": "updated date",
+	"修改": "updated", "余额": "balance", "餘額": "balance", "职位": "title", "職位": "title", "母公司": "parent", "上级公司": "parent",
 	// Korean
 	"고객": "account", "회사": "account", "거래처": "account", "영업기회": "opportunity", "리드": "lead",
 	"연락처": "contact", "청구서": "invoice", "송장": "invoice", "이름": "name", "회사명": "account name",

@@ -463,6 +463,22 @@ func (m *Matcher) objectPrior(s drift.Schema) map[string]float64 {
 // object outside the ontology ("tickets", "order_lines", "Products").
 func (m *Matcher) foreignObject(object string) bool {
 	segs := splitName(object)
+	// "FinancialAccount", "bank_accounts", "ad_accounts": the head word
+	// is account, but not a customer's.
+	var content []string
+	for _, seg := range segs {
+		for _, w := range seg {
+			if c, ok := concepts[w]; ok && c == "" {
+				continue
+			}
+			content = append(content, w)
+		}
+	}
+	if n := len(content); n >= 2 && otherAccounts[content[n-2]] {
+		if head := content[n-1]; head == "account" || head == "accounts" {
+			return true
+		}
+	}
 	for i := len(segs) - 1; i >= 0; i-- {
 		for j := len(segs[i]) - 1; j >= 0; j-- {
 			w := segs[i][j]

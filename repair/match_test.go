@@ -366,6 +366,11 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 		"Task":        {"WhatId", "Description", "IsHighPriority", "ReminderDateTime", "CallDisposition", "Who.Name", "What.Name"},
 	} {
 		s := drift.Schema{System: "crm", Object: obj, Fields: []drift.Field{field("Id", drift.TypeString, "X1", "X2")}}
+		if obj == "Task" {
+			// A task's description stands in for its subject only when
+			// it has none.
+			s.Fields = append(s.Fields, field("Subject", drift.TypeString, "Call back", "Send quote"))
+		}
 		for _, n := range names {
 			s.Fields = append(s.Fields, field(n, drift.TypeString, "Abc Def", "Ghi Jkl"))
 		}
@@ -374,6 +379,9 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range res.Fields[1:] {
+			if f.Source == "Subject" {
+				continue
+			}
 			if f.Target != "" {
 				t.Errorf("%s.%s -> %s (%.2f): %v", obj, f.Source, f.Target, f.Confidence, f.Evidence)
 			}
@@ -689,5 +697,51 @@ func TestMatchSidMessageDateDealRevenueChannels(t *testing.T) {
 	}
 	if res.Entity != "" {
 		t.Errorf("channels read as %q, want no entity", res.Entity)
+	}
+}
+
+// Accounts of other kinds (financial, bank, ad) are outside the ontology;
+// multi-value fields sent as arrays of objects are read by their values;
+// ERP "contacts" are the accounts billed.
+func TestMatchOtherAccountsObjectValuesERPContacts(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	for _, obj := range []string{"FinServ__FinancialAccount__c", "bank_accounts", "AdAccounts"} {
+		res, err := m.Match(ctx, drift.Schema{System: "x", Object: obj, Fields: []drift.Field{
+			field("Id", drift.TypeString, "a0B1", "a0B2"), field("Name", drift.TypeString, "Checking 1", "Savings 2"),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Entity != "" {
+			t.Errorf("%s read as %q, want no entity", obj, res.Entity)
+		}
+	}
+	res, err := m.Match(ctx, drift.Schema{System: "crm", Object: "crm.lead.list", Fields: []drift.Field{
+		field("ID", drift.TypeString, "101", "102", "103"),
+		field("NAME", drift.TypeString, "Ivan", "Olga", "Petr"),
+		field("LAST_NAME", drift.TypeString, "Smirnov", "Ivanova", "Petrov"),
+		field("PHONE", drift.TypeArray, `[{"ID":"1","VALUE_TYPE":"WORK","VALUE":"+7 495 123-45-67"}]`, `[{"ID":"2","VALUE_TYPE":"MOBILE","VALUE":"+7 916 123-45-67"}]`, `[]`),
+		field("EMAIL", drift.TypeArray, `[{"ID":"3","VALUE":"a.smirnov@metall.ru"}]`, `[]`, `[{"ID":"4","VALUE":"zakaz@metall.ru"}]`),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"PHONE": "lead.phone", "EMAIL": "lead.email"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "bling", Object: "contatos", Fields: []drift.Field{
+		field("id", drift.TypeInteger, "15596468981", "15596468982", "15596468983"),
+		field("nome", drift.TypeString, "Metalúrgica Souza Ltda", "Padaria Pão Quente ME", "João Pereira"),
+		field("telefone", drift.TypeString, "(11) 3456-7890", "(21) 2233-4455", ""),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "account" {
+		t.Errorf("bling contatos read as %q, want account", res.Entity)
 	}
 }

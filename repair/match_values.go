@@ -1,6 +1,7 @@
 package repair
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -184,6 +185,31 @@ func profileValues(f drift.Field) valueProfile {
 }
 
 func unwrapArray(v string) string {
+	// Multi-value fields sent as JSON objects ([{"VALUE_TYPE":"WORK",
+	// "VALUE":"+7 495 ..."}], {"value": ...}): the value of the first.
+	if strings.HasPrefix(v, "[{") || strings.HasPrefix(v, "{") {
+		var objs []map[string]any
+		if strings.HasPrefix(v, "{") {
+			var one map[string]any
+			if json.Unmarshal([]byte(v), &one) == nil {
+				objs = append(objs, one)
+			}
+		} else {
+			_ = json.Unmarshal([]byte(v), &objs)
+		}
+		if len(objs) > 0 {
+			for _, key := range []string{"value", "email", "address", "number", "phone", "url", "name"} {
+				for k, x := range objs[0] {
+					if s, ok := x.(string); ok && strings.EqualFold(k, key) {
+						return strings.TrimSpace(s)
+					}
+				}
+			}
+		}
+	}
+	if v == "[]" || v == "{}" {
+		return ""
+	}
 	if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
 		v = strings.TrimSpace(v[1 : len(v)-1])
 		if i := strings.IndexByte(v, ','); i >= 0 {

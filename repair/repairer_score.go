@@ -45,6 +45,7 @@ var repTimeLayouts = []string{
 	"01/02/2006", "01/02/2006 15:04", "01/02/2006 15:04:05", "02.01.2006", "2006/01/02", "20060102T150405Z",
 	time.RFC1123, time.RFC1123Z, "02-Jan-06", "02-Jan-2006", // Oracle's DD-MON-YY
 	"Jan 2, 2006", "January 2, 2006", "2 January 2006", "2 Jan 2006", "January 2, 2006 3:04 PM", "Jan 2, 2006 3:04 PM",
+	"2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2", "2006-1-2 15:04:05", "2006-1-2",
 }
 
 func repIsNull(s string) bool {
@@ -78,9 +79,9 @@ func repValueKeys(raw string) (keys []string, kind string) {
 		if f == math.Trunc(f) && !strings.Contains(clean, ".") {
 			switch {
 			case f >= 1e9 && f < 4e9: // Unix seconds, 2001..2096
-				keys = append(keys, repTimeKeys(time.Unix(int64(f), 0))...)
+				keys = append(keys, repTimeKeys(time.Unix(int64(f), 0).UTC())...)
 			case f >= 1e12 && f < 4e12: // Unix milliseconds
-				keys = append(keys, repTimeKeys(time.UnixMilli(int64(f)))...)
+				keys = append(keys, repTimeKeys(time.UnixMilli(int64(f)).UTC())...)
 			}
 		}
 		return keys, "numeric"
@@ -167,6 +168,14 @@ func repLooksNumeric(s string) bool {
 func repTimeKeys(t time.Time) []string {
 	u := t.UTC()
 	keys := []string{"t:" + u.Format(time.RFC3339)}
+	// The wall-clock reading too: an export that drops the offset
+	// ("2023/5/12 14:22:10") and one that writes it ("...T14:22:10+08:00")
+	// hold the same time.
+	if _, off := t.Zone(); off != 0 || t.Location() != time.UTC {
+		keys = append(keys, "l:"+t.Format("2006-01-02T15:04:05"))
+	} else {
+		keys = append(keys, "l:"+u.Format("2006-01-02T15:04:05"))
+	}
 	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
 		keys = append(keys, "d:"+u.Format("2006-01-02"))
 	}

@@ -383,3 +383,15 @@ func TestProposeIgnoresLoaderColumns(t *testing.T) {
 		t.Fatalf("repairs = %+v, want updated_at gone", reps)
 	}
 }
+
+// An export that drops the offset and one that writes it hold the same
+// times: "2023/5/12 14:22:10" is "2023-05-12T14:22:10+08:00".
+func TestProposeWallClockTimesReformatted(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("创建日期", drift.TypeString, "2023/5/12 14:22:10", "2024/1/3 09:05:00", "2022/11/30 17:40:45")}
+	after := []drift.Field{idField, fld("创建时间", drift.TypeTimestamp, "2023-05-12T14:22:10+08:00", "2024-01-03T09:05:00+08:00", "2022-11-30T17:40:45+08:00")}
+	reps := propose(t, nil, before, mapOf("创建日期", "account.created_at"), after)
+	if len(reps) != 1 || reps[0].To != "创建时间" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
