@@ -238,7 +238,7 @@ var concepts = map[string]string{
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
 	"pending": "pending", "vat": "tax", "gst": "tax", "voucher": "invoice", "vouchers": "invoice",
-	"including": "incl", "inclusive": "incl", "sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
+	"duns": "id", "including": "incl", "inclusive": "incl", "sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
 	"unpaid": "remaining", "deadline": "due", "cdate": "created date", "mdate": "updated date", "udate": "updated date", "beleg": "document", "belege": "document", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
@@ -428,6 +428,8 @@ var foreignObjects = map[string]bool{
 	"applications": true, "job": true, "jobs": true, "posting": true, "postings": true, "interview": true,
 	"interviews": true, "scorecard": true, "scorecards": true,
 	"session": true, "sessions": true, "pageview": true, "pageviews": true, "click": true, "clicks": true,
+	"round": true, "rounds": true, "funding": true, "fundings": true, "acquisition": true, "acquisitions": true,
+	"investor": true, "investors": true,
 	"produto": true, "produtos": true, "producto": true, "productos": true, "produit": true, "produits": true,
 	"prodotto": true, "prodotti": true, "artigo": true, "artigos": true, "articulo": true, "articulos": true,
 	"impression": true, "impressions": true, "channel": true, "channels": true, "workspace": true, "workspaces": true,

@@ -274,8 +274,15 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	// inside its field names ("contact_id", "contact_name") whatever
 	// entity the object turns out to be.
 	var objCtx []string
+	// Only the object's own words: in "opportunities_with_accounts" the
+	// accounts are joined in, and "Account Name" is theirs.
+objWords:
 	for _, seg := range splitName(s.Object) {
 		for _, raw := range seg {
+			switch raw {
+			case "with", "and", "by", "per", "mit", "avec", "con", "com", "met":
+				break objWords
+			}
 			for _, c := range m.lx.concept(raw) {
 				if _, ok := entityWords[c]; ok {
 					objCtx = append(objCtx, c)
@@ -294,7 +301,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	// company, whatever the object is called.
 	for i := range fs {
 		if fs[i].p.company >= 0.5 && isOwnName(fs[i].ni.words) {
-			objWords["account"] += 2
+			objWords["account"] += 3
 			break
 		}
 	}
@@ -343,7 +350,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 		if e.name == "lead" && prior == 0 {
 			fit *= 0.6
 		}
-		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: prior + 2*fit}
+		scores[ei] = entScore{idx: ei, prior: prior, fit: fit, total: 1.3*prior + 2*fit}
 		found := map[string]bool{}
 		for ti, b := range bestT {
 			if b > 0 {
@@ -373,7 +380,7 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	if leadIdx >= 0 && oppIdx >= 0 && scores[leadIdx].prior > 0 && (dealFields >= 3 && personFields <= 1 || dealFields >= 2 && personFields == 0) {
 		l, o := &scores[leadIdx], &scores[oppIdx]
 		o.prior, l.prior = max(o.prior, l.prior), 0
-		o.total, l.total = o.prior+2*o.fit, 2*l.fit
+		o.total, l.total = 1.3*o.prior+2*o.fit, 2*l.fit
 	}
 	order := make([]int, len(scores))
 	for i := range order {
@@ -855,6 +862,11 @@ func (m *Matcher) score(ni nameInfo, fs *fieldState, t *targetInfo, e *entityInf
 	// this record's own.
 	if t.field.Name == "id" && ni.nested {
 		mk *= 0.75
+	}
+	// "Account Name" on a deal, a contact or an invoice is the account's
+	// name, not the record's own.
+	if !t.isRef && t.field.Name == "name" && e.name != "account" && hasWord(ni.words, "account") {
+		mk *= 0.5
 	}
 	// "Who.Name", "account_name", "CustomerRef.name": the name of a
 	// referenced record, not its key.

@@ -745,3 +745,52 @@ func TestMatchOtherAccountsObjectValuesERPContacts(t *testing.T) {
 		t.Errorf("bling contatos read as %q, want account", res.Entity)
 	}
 }
+
+// A report joining accounts to deals keeps "Account Name" off the deal's
+// name; a contact export with company columns stays a contact export;
+// funding rounds are outside the ontology.
+func TestMatchJoinedReportsContactExportsFundingRounds(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "salesforce", Object: "opportunities_with_accounts", Fields: []drift.Field{
+		field("Account Name", drift.TypeString, "Acme Corporation", "Globex Inc.", "Initech LLC"),
+		field("Opportunity Name", drift.TypeString, "Acme - 500 Widgets", "Globex Renewal FY26", "Initech - Expansion"),
+		field("Stage", drift.TypeString, "Prospecting", "Negotiation/Review", "Closed Won"),
+		field("Amount", drift.TypeString, "USD 125,000.00", "EUR 48,000.50", "USD 12,000.00"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := res.Field("Opportunity Name"); f.Target != "opportunity.name" {
+		t.Errorf("Opportunity Name -> %q, want opportunity.name", f.Target)
+	}
+	if f, _ := res.Field("Account Name"); f.Target == "opportunity.name" {
+		t.Errorf("Account Name took the deal's name")
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "zoominfo", Object: "zoominfo_contact_export", Fields: []drift.Field{
+		field("First Name", drift.TypeString, "Ana", "Ben", "Chloe"),
+		field("Last Name", drift.TypeString, "Lopez", "Okafor", "Dubois"),
+		field("Email Address", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.fr"),
+		field("Company Name", drift.TypeString, "Acme Corporation", "Globex GmbH", "Initech SA"),
+		field("Website", drift.TypeString, "acme.com", "globex.de", "initech.fr"),
+		field("Employees", drift.TypeInteger, "1200", "85", "40"),
+		field("Primary Industry", drift.TypeString, "Manufacturing", "Retail", "Software"),
+		field("Revenue (in 000s USD)", drift.TypeInteger, "250000", "12000", "4000"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "contact" {
+		t.Errorf("a contact export read as %q, want contact (%v)", res.Entity, res.EntityEvidence)
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "crunchbase", Object: "funding_rounds_export", Fields: []drift.Field{
+		field("Organization Name", drift.TypeString, "Acme", "Globex"), field("Money Raised Currency", drift.TypeString, "USD", "EUR"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Entity != "" {
+		t.Errorf("funding rounds read as %q, want no entity", res.Entity)
+	}
+}
