@@ -238,7 +238,10 @@ var concepts = map[string]string{
 	"sent": "occurred", "debiteur": "account", "debiteuren": "account", "debitor": "account", "debtor": "account",
 	"deudor": "account", "debiteurnummer": "account number", "debitorennummer": "account number",
 	"pending": "pending", "vat": "tax", "gst": "tax", "voucher": "invoice", "vouchers": "invoice",
-	"duns": "id", "including": "incl", "inclusive": "incl", "sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
+	"issuing": "issued", "cents": "unit", "duns": "id", "kdnr": "account number", "kundennr": "account number", "kundennummer": "account number",
+	"mitarb": "employees", "vertreter": "owner", "konzern": "parent", "anlage": "created", "aend": "updated",
+	"lng": "", "str": "", "dtm": "", "bln": "", "dbl": "", "txt": "", "sng": "", "rec": "",
+	"including": "incl", "inclusive": "incl", "sid": "id", "year": "annual", "years": "annual", "per": "", "message": "message",
 	"unpaid": "remaining", "deadline": "due", "cdate": "created date", "mdate": "updated date", "udate": "updated date", "beleg": "document", "belege": "document", "results": "", "relationships": "", "relationship": "",
 	"residuo": "remaining", "residual": "remaining", "restante": "remaining",
 	// SAP column and table names (SD documents, customer master)
@@ -281,6 +284,8 @@ var phrases = map[[2]string]string{
 	{"incl", "tax"}:             "",         // "Totaal incl. BTW": the gross total, not the tax
 	{"message", "date"}:         "occurred", // an e-mail's date is when it happened
 	{"remaining", "payment"}:    "remaining",
+	{"due", "amount"}:           "amount_due",
+	{"total", "amount_due"}:     "amount_due",
 	{"payment", "pending"}:      "remaining",
 	{"pending", "payment"}:      "remaining",
 	{"total", "remaining"}:      "remaining",
@@ -442,6 +447,7 @@ var billingSystems = map[string]bool{
 	"maxio": true, "xero": true, "quickbooks": true, "qbo": true, "freshbooks": true, "sage": true,
 	"zoho_books": true, "zohobooks": true, "invoiced": true, "wave": true, "myob": true, "exact": true,
 	"datev": true, "lexoffice": true, "sevdesk": true, "billwerk": true, "lago": true, "orb": true,
+	"gocardless": true, "braintree": true, "razorpay": true, "mollie": true, "paystack": true, "recurly_": true,
 	"bling": true, "omie": true, "contaazul": true, "conta_azul": true, "tiny": true, "tiny_erp": true, "alegra": true,
 	"siigo": true, "facturama": true, "freee": true, "tally": true, "kingdee": true, "yonyou": true, "moneybird": true,
 	"fortnox": true, "visma": true, "economic": true, "e-conomic": true, "tripletex": true, "fakturoid": true,
@@ -524,7 +530,7 @@ var fieldAliases = map[string]string{
 }
 
 var targetAliases = map[string]string{
-	"opportunity.name": "title|0.8; subject|0.7",
+	"opportunity.name": "title|0.8; subject|0.7; description|0.7",
 	// A deal's revenue is its amount (Oracle, Dynamics).
 	"opportunity.amount": "revenue|0.7; price|0.75",
 	// A company's size is its headcount.

@@ -253,8 +253,13 @@ func (m *Matcher) matchWithFeatures(ctx context.Context, s drift.Schema) (*Match
 	}
 	fs := make([]fieldState, len(s.Fields))
 	sys := systemWords(s.System)
+	prefix := m.tablePrefix(s.Fields)
 	for i, f := range s.Fields {
-		fs[i] = fieldState{f: f, ni: dropWords(m.lx.read(f.Name, ""), sys), p: profileValues(f), loader: isLoaderColumn(f.Name)}
+		name := f.Name
+		if prefix != "" && len(name) > len(prefix)+1 && strings.EqualFold(name[:len(prefix)], prefix) {
+			name = strings.TrimLeft(name[len(prefix):], "_-. ")
+		}
+		fs[i] = fieldState{f: f, ni: dropWords(m.lx.read(name, ""), sys), p: profileValues(f), loader: isLoaderColumn(f.Name)}
 	}
 	var decisions []Decision
 	tenant, tenantErr := tenancy.FromContext(ctx)
@@ -489,11 +494,11 @@ func (m *Matcher) foreignObject(object string) bool {
 	for i := len(segs) - 1; i >= 0; i-- {
 		for j := len(segs[i]) - 1; j >= 0; j-- {
 			w := segs[i][j]
-			if c, ok := concepts[w]; ok && c == "" {
-				continue // a filler: "export", "csv"
-			}
 			if foreignObjects[w] {
 				return true
+			}
+			if c, ok := concepts[w]; ok && c == "" {
+				continue // a filler: "export", "csv"
 			}
 			if len(w) > 3 && foreignObjects[strings.TrimSuffix(w, "s")] {
 				return true
@@ -613,6 +618,73 @@ func hasWord(ws []string, w string) bool {
 		}
 	}
 	return false
+}
+
+// tablePrefix returns the prefix legacy tables put on most of their
+// column names: a first token ("CUSMST_NAME", "CUSMST_CITY") or, for
+// fused upper-case names, a run of letters ("PRSPFNM", "PRSPLNM" on a
+// prospect file), shared by 60% of at least 4 columns and not itself a
+// word the lexicon reads (then it means something, as "customer_" does).
+// Otherwise "".
+func (m *Matcher) tablePrefix(fields []drift.Field) string {
+	if len(fields) < 4 {
+		return ""
+	}
+	shared := func(counts map[string]int) string {
+		found := ""
+		for p, c := range counts {
+			if c*5 >= len(fields)*3 && len(p) > len(found) {
+				found = p
+			}
+		}
+		return found
+	}
+	// Token mode: the first token before an underscore.
+	tokens := map[string]int{}
+	for _, f := range fields {
+		if strings.ContainsAny(f.Name, ". ") {
+			continue
+		}
+		if tok, _, ok := strings.Cut(f.Name, "_"); ok && len(tok) >= 3 && isAlpha(tok) {
+			tokens[strings.ToLower(tok)]++
+		}
+	}
+	best := shared(tokens)
+	if best == "" {
+		// Fused mode: upper-case names without separators.
+		for n := 3; n <= 6; n++ {
+			counts := map[string]int{}
+			for _, f := range fields {
+				if len(f.Name) > n+1 && strings.ToUpper(f.Name) == f.Name && isAlnum(f.Name) && isAlpha(f.Name[:n]) {
+					counts[strings.ToLower(f.Name[:n])]++
+				}
+			}
+			found := shared(counts)
+			if found == "" {
+				break
+			}
+			best = found
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	if _, known := concepts[best]; known || m.lx.vocab[best] {
+		return ""
+	}
+	if parts := m.lx.segment(best); len(parts) > 0 {
+		return "" // known words run together ("custname"): meaningful
+	}
+	return best
+}
+
+func isAlnum(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // loaderPrefixes begin the names of the columns loading tools add to the

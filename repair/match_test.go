@@ -366,10 +366,13 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 		"Task":        {"WhatId", "Description", "IsHighPriority", "ReminderDateTime", "CallDisposition", "Who.Name", "What.Name"},
 	} {
 		s := drift.Schema{System: "crm", Object: obj, Fields: []drift.Field{field("Id", drift.TypeString, "X1", "X2")}}
-		if obj == "Task" {
-			// A task's description stands in for its subject only when
-			// it has none.
+		// A description stands in for a task's subject or a deal's name
+		// only when the record has none.
+		switch obj {
+		case "Task":
 			s.Fields = append(s.Fields, field("Subject", drift.TypeString, "Call back", "Send quote"))
+		case "Opportunity":
+			s.Fields = append(s.Fields, field("Name", drift.TypeString, "Acme renewal", "Globex upsell"))
 		}
 		for _, n := range names {
 			s.Fields = append(s.Fields, field(n, drift.TypeString, "Abc Def", "Ghi Jkl"))
@@ -379,7 +382,7 @@ func TestMatchDistractorsMapToNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range res.Fields[1:] {
-			if f.Source == "Subject" {
+			if f.Source == "Subject" || obj == "Opportunity" && f.Source == "Name" {
 				continue
 			}
 			if f.Target != "" {
@@ -792,5 +795,49 @@ func TestMatchJoinedReportsContactExportsFundingRounds(t *testing.T) {
 	}
 	if res.Entity != "" {
 		t.Errorf("funding rounds read as %q, want no entity", res.Entity)
+	}
+}
+
+// A legacy table's own prefix on its column names is dropped, fused
+// ("PRSPFNM") or as a first token ("CUSMST_CITY"); a prefix that means
+// something ("customer_") or a path ("properties.name") is kept.
+func TestMatchTablePrefixes(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	res, err := m.Match(ctx, drift.Schema{System: "vsam", Object: "prospects", Fields: []drift.Field{
+		field("PRSPNO", drift.TypeString, "P000101", "P000102", "P000103"),
+		field("PRSPFNM", drift.TypeString, "ANA", "BEN", "CHLOE"),
+		field("PRSPLNM", drift.TypeString, "LOPEZ", "OKAFOR", "DUBOIS"),
+		field("PRSPEML", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.fr"),
+		field("PRSPADDT", drift.TypeString, "20250103", "20250211", "20250302"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"PRSPFNM": "lead.first_name", "PRSPLNM": "lead.last_name", "PRSPEML": "lead.email"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	res, err = m.Match(ctx, drift.Schema{System: "erp", Object: "customers", Fields: []drift.Field{
+		field("CUSMST_NAME", drift.TypeString, "Acme Corp", "Globex GmbH", "Initech SA"),
+		field("CUSMST_CTRY", drift.TypeString, "US", "DE", "FR"),
+		field("CUSMST_PHONE", drift.TypeString, "+1 415 555 0101", "+49 30 1234567", "+33 1 23 45 67 89"),
+		field("CUSMST_CURR", drift.TypeString, "USD", "EUR", "EUR"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{"CUSMST_NAME": "account.name", "CUSMST_CTRY": "account.country", "CUSMST_PHONE": "account.phone"} {
+		if f, _ := res.Field(src); f.Target != want {
+			t.Errorf("%s -> %q, want %q", src, f.Target, want)
+		}
+	}
+	if p := m.tablePrefix([]drift.Field{{Name: "customer_id"}, {Name: "customer_name"}, {Name: "customer_email"}, {Name: "customer_phone"}}); p != "" {
+		t.Errorf("customer_ taken as a table prefix %q", p)
+	}
+	if p := m.tablePrefix([]drift.Field{{Name: "properties.name"}, {Name: "properties.domain"}, {Name: "properties.phone"}, {Name: "properties.city"}}); p != "" {
+		t.Errorf("a path taken as a table prefix %q", p)
 	}
 }
