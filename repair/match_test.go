@@ -841,3 +841,51 @@ func TestMatchTablePrefixes(t *testing.T) {
 		t.Errorf("a path taken as a table prefix %q", p)
 	}
 }
+
+// Headers in Polish, Turkish, Russian and Indonesian read as their
+// English counterparts; "#" reads as a number.
+func TestMatchMoreLanguagesAndNumberSign(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		object string
+		fields []drift.Field
+		want   map[string]string
+	}{
+		{"faturalar", []drift.Field{
+			field("Fatura No", drift.TypeString, "FTR2025-0001", "FTR2025-0002", "FTR2025-0003"),
+			field("Fatura Tarihi", drift.TypeString, "15.01.2025", "03.02.2025", "20.02.2025"),
+			field("Vade Tarihi", drift.TypeString, "14.02.2025", "05.03.2025", "22.03.2025"),
+			field("Döviz", drift.TypeString, "TRY", "EUR", "TRY"),
+		}, map[string]string{"Fatura Tarihi": "invoice.issued_at", "Vade Tarihi": "invoice.due_at", "Döviz": "invoice.currency"}},
+		{"сделки", []drift.Field{
+			field("Название сделки", drift.TypeString, "Поставка оборудования", "Сервисный контракт", "Лицензии 2026"),
+			field("Этап", drift.TypeString, "Переговоры", "Квалификация", "Закрыта"),
+			field("Сумма", drift.TypeNumber, "1 250 000", "480 000,50", "99 000"),
+			field("Дата закрытия", drift.TypeString, "31.12.2025", "15.01.2026", "01.11.2025"),
+		}, map[string]string{"Название сделки": "opportunity.name", "Этап": "opportunity.stage", "Дата закрытия": "opportunity.close_date"}},
+		{"kontak", []drift.Field{
+			field("Nama Depan", drift.TypeString, "Budi", "Siti", "Agus"),
+			field("Nama Belakang", drift.TypeString, "Santoso", "Rahayu", "Wijaya"),
+			field("Jabatan", drift.TypeString, "Manajer", "Direktur", "Staf"),
+			field("Tanggal Dibuat", drift.TypeString, "2025-01-03", "2025-02-11", "2025-03-02"),
+		}, map[string]string{"Nama Depan": "contact.first_name", "Nama Belakang": "contact.last_name", "Tanggal Dibuat": "contact.created_at"}},
+		{"Customers_v2_final.xlsx", []drift.Field{
+			field("Contact #", drift.TypeString, "C-1001", "C-1002", "C-1003"),
+			field("First name", drift.TypeString, "Ana", "Ben", "Chloe"),
+			field("Email", drift.TypeString, "ana@acme.com", "ben@globex.de", "chloe@initech.fr"),
+			field("Direct line", drift.TypeString, "+1 415 555 0101", "+49 30 1234567", "+33 1 23 45 67 89"),
+		}, map[string]string{"Contact #": "contact.id", "Direct line": "contact.phone"}},
+	} {
+		res, err := m.Match(ctx, drift.Schema{System: "csv", Object: tc.object, Fields: tc.fields})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for src, want := range tc.want {
+			if f, _ := res.Field(src); f.Target != want {
+				t.Errorf("%s: %s -> %q, want %q", tc.object, src, f.Target, want)
+			}
+		}
+	}
+}

@@ -107,6 +107,36 @@ func fold(s string) string {
 			b.WriteString("ss")
 		case 'ý', 'ÿ':
 			b.WriteByte('y')
+		// Central European and Turkish letters, so that their words are
+		// written once in the lexicon, in ASCII.
+		case 'ł', 'ľ', 'ĺ':
+			b.WriteByte('l')
+		case 'ś', 'š', 'ş':
+			b.WriteByte('s')
+		case 'ż', 'ź', 'ž':
+			b.WriteByte('z')
+		case 'ć':
+			b.WriteByte('c')
+		case 'ń', 'ň':
+			b.WriteByte('n')
+		case 'ą':
+			b.WriteByte('a')
+		case 'ę', 'ě':
+			b.WriteByte('e')
+		case 'ř', 'ŕ':
+			b.WriteByte('r')
+		case 'ů', 'ű':
+			b.WriteByte('u')
+		case 'ő':
+			b.WriteByte('o')
+		case 'ğ':
+			b.WriteByte('g')
+		case 'ı':
+			b.WriteByte('i')
+		case 'ť':
+			b.WriteByte('t')
+		case 'ď':
+			b.WriteByte('d')
 		default:
 			b.WriteRune(r)
 		}
@@ -296,6 +326,10 @@ func (lx *lexer) read(raw, entity string) nameInfo {
 		if rest := raw[i+2:]; strings.Contains(rest, "__") {
 			raw = rest
 		}
+	}
+	// "Invoice #", "Contact #": the sign reads as a number.
+	if strings.Contains(raw, "#") {
+		raw = strings.ReplaceAll(raw, "#", " no ")
 	}
 	segs := splitName(raw)
 	var all []string
