@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -247,13 +246,9 @@ func (a *app) deadRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	limit := 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return badRequest("query parameter limit: %q is not a number from 1 to 1000", l)
-		}
-		limit = n
+	limit, err := limitParam(r, 100)
+	if err != nil {
+		return err
 	}
 	id := r.PathValue("id")
 	if _, err := a.mesh.Connection(r.Context(), tenant, id); err != nil {

@@ -413,13 +413,11 @@ func (a *app) listReviews(w http.ResponseWriter, r *http.Request) error {
 		Connection: q.Get("connection"),
 		Object:     q.Get("object"),
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return badRequest("query parameter limit: %q is not a number from 1 to 1000", l)
-		}
-		f.Limit = n
+	limit, err := limitParam(r, 0) // 0: the registry's default
+	if err != nil {
+		return err
 	}
+	f.Limit = limit
 	items, err := a.registry.Reviews(r.Context(), f)
 	if err != nil {
 		return err

@@ -441,11 +441,7 @@ func TestMatchObjectWordsAreContext(t *testing.T) {
 	if res.Entity != "account" {
 		t.Fatalf("entity %s, want account (%v)", res.Entity, res.EntityEvidence)
 	}
-	for src, want := range map[string]string{"contact_id": "account.id", "contact_name": "account.name", "website": "account.domain"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"contact_id": "account.id", "contact_name": "account.name", "website": "account.domain"})
 }
 
 // A key in a vendor's own words: the first field, a key marker after
@@ -516,11 +512,7 @@ func TestMatchSystemWordsBillingPartiesLocalPhones(t *testing.T) {
 	if res.Entity != "account" {
 		t.Fatalf("xero Contacts read as %q, want account", res.Entity)
 	}
-	for src, want := range map[string]string{"ContactID": "account.id", "Name": "account.name", "Phones.DEFAULT.PhoneNumber": "account.phone"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"ContactID": "account.id", "Name": "account.name", "Phones.DEFAULT.PhoneNumber": "account.phone"})
 	// The same object in a CRM is people.
 	res, err = m.Match(ctx, drift.Schema{System: "crm", Object: "Contacts", Fields: billing[2:4]})
 	if err != nil {
@@ -583,11 +575,7 @@ func TestMatchLoaderColumnsAndCJKHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"_airbyte_raw_id": "", "_fivetran_synced": "", "id": "lead.id", "Email": "lead.email"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"_airbyte_raw_id": "", "_fivetran_synced": "", "id": "lead.id", "Email": "lead.email"})
 	res, err = m.Match(ctx, drift.Schema{System: "csv", Object: "torihikisaki", Fields: []drift.Field{
 		field("取引先コード", drift.TypeString, "C0001", "C0002", "C0003"),
 		field("取引先名", drift.TypeString, "株式会社アクメ", "グロービクス株式会社", "イニテック合同会社"),
@@ -653,11 +641,7 @@ func TestMatchDealsNamedLeadsEmployeeNumbersVouchers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"voucherNumber": "invoice.number", "voucherDate": "invoice.issued_at", "totalAmount": "invoice.amount"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"voucherNumber": "invoice.number", "voucherDate": "invoice.issued_at", "totalAmount": "invoice.amount"})
 }
 
 // Twilio's sid is a key, an e-mail's message date is when it happened,
@@ -675,11 +659,7 @@ func TestMatchSidMessageDateDealRevenueChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"sid": "activity.id", "MessageDate": "activity.occurred_at"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"sid": "activity.id", "MessageDate": "activity.occurred_at"})
 	res, err = m.Match(ctx, drift.Schema{System: "oracle", Object: "opportunities", Fields: []drift.Field{
 		field("OptyId", drift.TypeInteger, "300100", "300101", "300102"),
 		field("Name", drift.TypeString, "Renewal 2026", "Upsell", "New logo"),
@@ -731,11 +711,7 @@ func TestMatchOtherAccountsObjectValuesERPContacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"PHONE": "lead.phone", "EMAIL": "lead.email"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"PHONE": "lead.phone", "EMAIL": "lead.email"})
 	res, err = m.Match(ctx, drift.Schema{System: "bling", Object: "contatos", Fields: []drift.Field{
 		field("id", drift.TypeInteger, "15596468981", "15596468982", "15596468983"),
 		field("nome", drift.TypeString, "Metalúrgica Souza Ltda", "Padaria Pão Quente ME", "João Pereira"),
@@ -815,11 +791,7 @@ func TestMatchTablePrefixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"PRSPFNM": "lead.first_name", "PRSPLNM": "lead.last_name", "PRSPEML": "lead.email"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"PRSPFNM": "lead.first_name", "PRSPLNM": "lead.last_name", "PRSPEML": "lead.email"})
 	res, err = m.Match(ctx, drift.Schema{System: "erp", Object: "customers", Fields: []drift.Field{
 		field("CUSMST_NAME", drift.TypeString, "Acme Corp", "Globex GmbH", "Initech SA"),
 		field("CUSMST_CTRY", drift.TypeString, "US", "DE", "FR"),
@@ -829,11 +801,7 @@ func TestMatchTablePrefixes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for src, want := range map[string]string{"CUSMST_NAME": "account.name", "CUSMST_CTRY": "account.country", "CUSMST_PHONE": "account.phone"} {
-		if f, _ := res.Field(src); f.Target != want {
-			t.Errorf("%s -> %q, want %q", src, f.Target, want)
-		}
-	}
+	wantTargets(t, res, map[string]string{"CUSMST_NAME": "account.name", "CUSMST_CTRY": "account.country", "CUSMST_PHONE": "account.phone"})
 	if p := m.tablePrefix([]drift.Field{{Name: "customer_id"}, {Name: "customer_name"}, {Name: "customer_email"}, {Name: "customer_phone"}}); p != "" {
 		t.Errorf("customer_ taken as a table prefix %q", p)
 	}
@@ -886,6 +854,16 @@ func TestMatchMoreLanguagesAndNumberSign(t *testing.T) {
 			if f, _ := res.Field(src); f.Target != want {
 				t.Errorf("%s: %s -> %q, want %q", tc.object, src, f.Target, want)
 			}
+		}
+	}
+}
+
+// wantTargets checks the targets of some fields of a match.
+func wantTargets(t *testing.T, res *MatchResult, want map[string]string) {
+	t.Helper()
+	for src, w := range want {
+		if f, _ := res.Field(src); f.Target != w {
+			t.Errorf("%s -> %q, want %q", src, f.Target, w)
 		}
 	}
 }
