@@ -440,6 +440,7 @@ var foreignObjects = map[string]bool{
 	"investor": true, "investors": true,
 	"produto": true, "produtos": true, "producto": true, "productos": true, "produit": true, "produits": true,
 	"prodotto": true, "prodotti": true, "artigo": true, "artigos": true, "articulo": true, "articulos": true,
+	"envelope": true, "envelopes": true, "intent": true, "intents": true,
 	"impression": true, "impressions": true, "channel": true, "channels": true, "workspace": true, "workspaces": true,
 }
 
@@ -465,6 +466,22 @@ var otherAccounts = map[string]bool{
 	"email": true, "user": true, "service": true, "social": true, "ad": true, "ads": true, "advertising": true,
 	"expense": true, "savings": true, "checking": true, "cash": true, "loan": true, "brokerage": true,
 	"retirement": true, "investment": true, "chart": true, "payment": true, "merchant": true, "cloud": true,
+}
+
+// foreignPairs are two-word object names outside the ontology whose
+// head alone would read as an entity: a credit note is not an activity's
+// note, a purchase invoice is a bill to pay.
+var foreignPairs = map[[2]string]bool{
+	{"credit", "note"}: true, {"debit", "note"}: true, {"purchase", "invoice"}: true, {"vendor", "bill"}: true,
+	{"supplier", "invoice"}: true, {"vendor", "invoice"}: true, {"vendor", "credit"}: true, {"payment", "intent"}: true,
+	{"purchase", "order"}: true, {"expense", "report"}: true,
+}
+
+// payablesWords name the other side of payables documents.
+var payablesWords = map[string]bool{
+	"vendor": true, "vendors": true, "supplier": true, "suppliers": true, "payable": true, "payables": true,
+	"creditor": true, "crediteur": true, "kreditor": true, "lieferant": true, "fournisseur": true, "proveedor": true,
+	"fornecedor": true, "leverancier": true, "fornitore": true, "apaccount": true,
 }
 
 // contextWords lists, per entity, the concept words that merely repeat the

@@ -393,6 +393,11 @@ objWords:
 	}
 	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]].total > scores[order[b]].total })
 	best := scores[order[0]]
+	// A document that names a vendor or supplier and no customer is a
+	// bill to pay, not an invoice sent: outside the ontology.
+	if m.entities[best.idx].name == "invoice" && payablesSide(fs) {
+		return m.noEntity(s, fs)
+	}
 	e := &m.entities[best.idx]
 	res := &MatchResult{System: s.System, Object: s.Object, Entity: e.name}
 	second := 0.0
@@ -491,6 +496,11 @@ func (m *Matcher) foreignObject(object string) bool {
 			return true
 		}
 	}
+	// Documents of the payables side or corrections of invoices:
+	// "credit_notes", "PurchaseInvoices", "vendor_bills".
+	if n := len(content); n >= 2 && foreignPairs[[2]string{content[n-2], strings.TrimSuffix(content[n-1], "s")}] {
+		return true
+	}
 	for i := len(segs) - 1; i >= 0; i-- {
 		for j := len(segs[i]) - 1; j >= 0; j-- {
 			w := segs[i][j]
@@ -555,6 +565,25 @@ func (m *Matcher) firstFieldKey(fs []fieldState, rows [][]pair, e *entityInfo) {
 	if rows[0][id].score < score {
 		rows[0][id] = pair{score: score, name: score, value: 1, valueS: note("first field, distinct id-like values")}
 	}
+}
+
+// payablesSide reports fields that name a vendor or supplier (VendorRef,
+// supplier_id, APAccountRef, Lieferant) while none names a customer.
+func payablesSide(fs []fieldState) bool {
+	vendor, customer := false, false
+	for i := range fs {
+		for _, seg := range splitName(fs[i].f.Name) {
+			for _, w := range seg {
+				switch {
+				case payablesWords[w] || w == "ap" && len(seg) > 1:
+					vendor = true
+				case isCustomerWord(w):
+					customer = true
+				}
+			}
+		}
+	}
+	return vendor && !customer
 }
 
 // conceptWordSet holds every word the lexicon reads names as.
@@ -691,7 +720,7 @@ func isAlnum(s string) bool {
 // tables they write (Airbyte, Fivetran, Stitch/Singer, dlt, Hevo,
 // Meltano, Estuary, PeerDB, Rivery, Portable).
 var loaderPrefixes = []string{"_airbyte_", "_ab_", "_fivetran_", "_sdc_", "_dlt_", "__hevo", "_hevo_", "_meltano_",
-	"_estuary_", "_peerdb_", "_rivery_", "_portable_", "_stitch_"}
+	"_estuary_", "_peerdb_", "_rivery_", "_portable_", "_stitch_", "dbt_"}
 
 func isLoaderColumn(name string) bool {
 	low := strings.ToLower(name)

@@ -867,3 +867,41 @@ func wantTargets(t *testing.T, res *MatchResult, want map[string]string) {
 		}
 	}
 }
+
+// Bills to pay and corrections are not invoices sent: a document naming
+// a vendor and no customer, credit notes, payment intents; dbt's
+// snapshot columns map to nothing.
+func TestMatchPayablesAndToolColumns(t *testing.T) {
+	t.Parallel()
+	m := newTestMatcher(t)
+	ctx := context.Background()
+	for _, s := range []drift.Schema{
+		{System: "quickbooks", Object: "Bill", Fields: []drift.Field{
+			field("Id", drift.TypeString, "145", "146", "147"), field("DocNumber", drift.TypeString, "B-1001", "B-1002", "B-1003"),
+			field("VendorRef.value", drift.TypeString, "56", "57", "56"), field("TotalAmt", drift.TypeNumber, "1200.00", "80.50", "310.00"),
+			field("DueDate", drift.TypeDate, "2025-12-01", "2025-12-15", "2026-01-02"),
+		}},
+		{System: "xero", Object: "CreditNotes", Fields: []drift.Field{
+			field("CreditNoteID", drift.TypeString, "aa1", "aa2"), field("Total", drift.TypeNumber, "100.00", "25.00"),
+		}},
+		{System: "stripe", Object: "payment_intents", Fields: []drift.Field{
+			field("id", drift.TypeString, "pi_1", "pi_2"), field("amount", drift.TypeInteger, "1000", "2500"),
+		}},
+	} {
+		res, err := m.Match(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Entity != "" {
+			t.Errorf("%s/%s read as %q, want no entity", s.System, s.Object, res.Entity)
+		}
+	}
+	res, err := m.Match(ctx, drift.Schema{System: "snowflake", Object: "dim_customer", Fields: []drift.Field{
+		field("CUSTOMER_ID", drift.TypeString, "C1", "C2", "C3"), field("CUSTOMER_NAME", drift.TypeString, "Acme Inc.", "Globex GmbH", "Initech SA"),
+		field("DBT_UPDATED_AT", drift.TypeTimestamp, "2025-11-20T03:00:00Z", "2025-11-20T03:00:00Z", "2025-11-21T03:00:00Z"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTargets(t, res, map[string]string{"DBT_UPDATED_AT": ""})
+}

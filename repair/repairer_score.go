@@ -46,6 +46,7 @@ var repTimeLayouts = []string{
 	time.RFC1123, time.RFC1123Z, "02-Jan-06", "02-Jan-2006", // Oracle's DD-MON-YY
 	"Jan 2, 2006", "January 2, 2006", "2 January 2006", "2 Jan 2006", "January 2, 2006 3:04 PM", "Jan 2, 2006 3:04 PM",
 	"2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2", "2006-1-2 15:04:05", "2006-1-2",
+	"1/2/2006 3:04 pm", "1/2/2006 3:04 PM", "1/2/2006 15:04", "1/2/2006", // NetSuite, US exports
 }
 
 func repIsNull(s string) bool {

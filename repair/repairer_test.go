@@ -395,3 +395,15 @@ func TestProposeWallClockTimesReformatted(t *testing.T) {
 		t.Fatalf("repairs = %+v", reps)
 	}
 }
+
+// US exports' "M/D/YYYY h:mm pm" times renamed and written as RFC 3339
+// are the same values.
+func TestProposeUSTimesReformatted(t *testing.T) {
+	t.Parallel()
+	before := []drift.Field{idField, fld("datecreated", drift.TypeString, "1/9/2023 5:45 pm", "11/22/2019 8:03 am", "3/15/2021 9:10 pm")}
+	after := []drift.Field{idField, fld("dateCreated", drift.TypeTimestamp, "2023-01-09T17:45:00Z", "2019-11-22T08:03:00Z", "2021-03-15T21:10:00Z")}
+	reps := propose(t, nil, before, mapOf("datecreated", "account.created_at"), after)
+	if len(reps) != 1 || reps[0].To != "dateCreated" {
+		t.Fatalf("repairs = %+v", reps)
+	}
+}
