@@ -263,3 +263,32 @@ func TestProposeWithoutTheReplacement(t *testing.T) {
 		t.Fatal("no auto-applied repair to check")
 	}
 }
+
+// TestProposeHoldoutDrift runs the drift cases of the fresh held-out
+// sets: a wrong auto-applied repair is the worst outcome, so precision
+// must stay 1.0 there too.
+func TestProposeHoldoutDrift(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "holdout*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total driftScore
+	for _, dir := range dirs {
+		s := scoreDrift(t, dir)
+		total.cases += s.cases
+		total.repairs += s.repairs
+		total.recalled += s.recalled
+		total.auto += s.auto
+		total.autoRight += s.autoRight
+	}
+	if total.cases < 20 {
+		t.Fatalf("only %d drift cases in the held-out sets", total.cases)
+	}
+	t.Logf("%d cases, %d repairs: recall %.3f, %d auto-applied, precision %.3f", total.cases, total.repairs, total.recall(), total.auto, total.precision())
+	if p := total.precision(); p < 1 {
+		t.Errorf("auto-apply precision %.3f, want 1.0", p)
+	}
+	if r := total.recall(); r < 0.9 {
+		t.Errorf("recall %.3f, want >= 0.9", r)
+	}
+}
