@@ -172,11 +172,7 @@ func repTimeKeys(t time.Time) []string {
 	// The wall-clock reading too: an export that drops the offset
 	// ("2023/5/12 14:22:10") and one that writes it ("...T14:22:10+08:00")
 	// hold the same time.
-	if _, off := t.Zone(); off != 0 || t.Location() != time.UTC {
-		keys = append(keys, "l:"+t.Format("2006-01-02T15:04:05"))
-	} else {
-		keys = append(keys, "l:"+u.Format("2006-01-02T15:04:05"))
-	}
+	keys = append(keys, "l:"+t.Format("2006-01-02T15:04:05"))
 	if u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
 		keys = append(keys, "d:"+u.Format("2006-01-02"))
 	}
